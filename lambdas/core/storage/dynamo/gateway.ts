@@ -1,0 +1,85 @@
+import {
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type BatchWriteItemCommandInput,
+  type DeleteItemCommandInput,
+  type DynamoDBClient,
+  type GetItemCommandInput,
+  type PutItemCommandInput,
+  type QueryCommandInput,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { StorageUnavailableError } from '../../errors';
+
+const RETRYABLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * The table's operations. Throttling and service faults become StorageUnavailableError, so the
+ * layers above never mistake them for an answer.
+ */
+export class DynamoGateway {
+  constructor(
+    readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  get(input: GetItemCommandInput) {
+    return guard(this.client.send(new GetItemCommand(input)));
+  }
+  put(input: PutItemCommandInput) {
+    return guard(this.client.send(new PutItemCommand(input)));
+  }
+  update(input: UpdateItemCommandInput) {
+    return guard(this.client.send(new UpdateItemCommand(input)));
+  }
+  delete(input: DeleteItemCommandInput) {
+    return guard(this.client.send(new DeleteItemCommand(input)));
+  }
+  query(input: QueryCommandInput) {
+    return guard(this.client.send(new QueryCommand(input)));
+  }
+  batchWrite(input: BatchWriteItemCommandInput) {
+    return guard(this.client.send(new BatchWriteItemCommand(input)));
+  }
+}
+
+async function guard<T>(request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    throw toStorageError(error);
+  }
+}
+
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+function toStorageError(error: unknown): unknown {
+  const failure = error as { name?: string; code?: string; $retryable?: unknown; $fault?: string };
+  if (
+    RETRYABLE_NAMES.has(failure?.name ?? '') ||
+    NETWORK_CODES.has(failure?.code ?? '') ||
+    failure?.$retryable ||
+    failure?.$fault === 'server'
+  ) {
+    return new StorageUnavailableError(`database temporarily unavailable (${failure.name ?? failure.code})`, error);
+  }
+  return error;
+}

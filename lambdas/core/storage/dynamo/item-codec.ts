@@ -1,0 +1,107 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { InvalidInputError, PayloadTooLargeError } from '../../errors';
+import { dehydrate, hydrate } from '../../openadr/temporal-fields';
+import { eventSpan } from '../../openadr/timing';
+import type { Program, StoredObject, StoredObjectType, Subscription, VtnEvent } from '../../openadr/types';
+import { hasSortableYear, sortableDateTime } from '../../time/temporal';
+
+/**
+ * Item codec: the object lives in a JSON `data` attribute (canonical wire form); beside it sit
+ * the attributes the indexes and filters read. Internal bookkeeping items use their own
+ * partitions so that no object query ever sees them.
+ */
+
+export type Item = Record<string, AttributeValue>;
+
+/** Partitions of bookkeeping items. */
+export const PROGRAM_NAME_CLAIM = 'PROGRAM_NAME';
+export const PENDING_PURGE = 'PROGRAM_PURGE';
+export const CACHE_VERSION_KEY: Item = { objectType: { S: 'META' }, id: { S: 'cache-version' } };
+
+/** DynamoDB's item limit is 400 KB; leave room for the index attributes. */
+export const MAX_DATA_BYTES = 380 * 1024;
+
+/**
+ * The programID index holds events and subscriptions; scoping its key by type lets each query
+ * read only its own type instead of filtering the other out.
+ */
+export function programScope(objectType: StoredObjectType, programID: string): string {
+  return `${objectType}#${programID}`;
+}
+
+/** Separates an event start from its id tie-breaker; sorts below every character of an id. */
+const START_SEPARATOR = '#';
+
+/** Smallest and largest eventStart key values for an inclusive range on the start instant. */
+export function eventStartLowerBound(sortable: string): string {
+  return sortable;
+}
+export function eventStartUpperBound(sortable: string): string {
+  return `${sortable}${START_SEPARATOR}~`;
+}
+
+export function toItem(object: StoredObject, version: number): Item {
+  const wire = dehydrate(object.objectType, object);
+  const data = JSON.stringify(wire);
+  const bytes = Buffer.byteLength(data, 'utf8');
+  if (bytes > MAX_DATA_BYTES) {
+    throw new PayloadTooLargeError(
+      `the ${object.objectType.toLowerCase()} is ${bytes} bytes once stored; the limit is ${MAX_DATA_BYTES} bytes`,
+    );
+  }
+  return marshall(
+    {
+      objectType: object.objectType,
+      id: object.id,
+      version,
+      data,
+      ...indexAttributes(object),
+    },
+    { removeUndefinedValues: true },
+  );
+}
+
+function indexAttributes(object: StoredObject): Record<string, unknown> {
+  switch (object.objectType) {
+    case 'PROGRAM':
+      return { programName: (object as Program).programName, targets: nonEmpty(object.targets) };
+    case 'EVENT':
+      return eventAttributes(object as VtnEvent);
+    case 'SUBSCRIPTION': {
+      const subscription = object as Subscription;
+      return {
+        programID: subscription.programID ? programScope('SUBSCRIPTION', subscription.programID) : undefined,
+        clientName: subscription.clientName,
+        objects: nonEmpty([...new Set(subscription.objectOperations.flatMap((op) => op.objects))]),
+        targets: nonEmpty(subscription.targets),
+      };
+    }
+  }
+}
+
+function eventAttributes(event: VtnEvent): Record<string, unknown> {
+  const span = eventSpan(event);
+  if (span.start && !hasSortableYear(span.start)) {
+    throw InvalidInputError.field('intervalPeriod.start', 'must fall between years 0000 and 9999 in UTC');
+  }
+  return {
+    programID: programScope('EVENT', event.programID),
+    eventStart: span.start ? `${sortableDateTime(span.start)}${START_SEPARATOR}${event.id}` : undefined,
+    eventEnd: span.end ? sortableDateTime(span.end) : undefined,
+    targets: nonEmpty(event.targets),
+  };
+}
+
+function nonEmpty(values: readonly string[] | null | undefined): string[] | undefined {
+  return values && values.length > 0 ? [...values] : undefined;
+}
+
+export function fromItem<T extends StoredObject>(item: Item): T {
+  const objectType = item.objectType.S as StoredObjectType;
+  return hydrate<T>(objectType, JSON.parse(item.data.S as string));
+}
+
+export function itemVersion(item: Item): number {
+  return Number(item.version?.N ?? '0');
+}

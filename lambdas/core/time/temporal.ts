@@ -1,0 +1,101 @@
+import { Temporal } from 'temporal-polyfill';
+import { InvalidInputError } from '../errors';
+
+/**
+ * Temporal codecs for the OpenADR wire format.
+ * In memory: Temporal.ZonedDateTime (UTC) and Temporal.Duration.
+ * On the wire and in storage: canonical UTC `Z` date-times and ISO 8601 durations.
+ */
+
+// RFC 3339 date-time; the spec's special start values "0001-01-01" and "0001-01-01T00:00:00" carry no offset.
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
+const BEGINNING_OF_TIME_VALUES = new Set(['0001-01-01', '0001-01-01T00:00:00']);
+// The spec's duration pattern, verbatim.
+const DURATION =
+  /^(-?)P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)([DW]))?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const MAX_FRACTION_DIGITS = 9;
+
+/** "0001-01-01": an intervalPeriod.start meaning 'now' (User Guide 7.3). */
+export const BEGINNING_OF_TIME = Temporal.ZonedDateTime.from('0001-01-01T00:00:00+00:00[UTC]');
+/** "P9999Y": a duration meaning 'infinity' (User Guide 7.3). */
+export const UNBOUNDED_YEARS = 9999;
+
+export function isBeginningOfTime(value: Temporal.ZonedDateTime): boolean {
+  return Temporal.ZonedDateTime.compare(value, BEGINNING_OF_TIME) === 0;
+}
+
+export function isUnbounded(duration: Temporal.Duration): boolean {
+  return (
+    duration.years === UNBOUNDED_YEARS &&
+    duration.months === 0 &&
+    duration.weeks === 0 &&
+    duration.days === 0 &&
+    duration.hours === 0 &&
+    duration.minutes === 0 &&
+    duration.seconds === 0 &&
+    duration.milliseconds === 0 &&
+    duration.microseconds === 0 &&
+    duration.nanoseconds === 0
+  );
+}
+
+/** Parses an RFC 3339 date-time with any offset and fractional precision. */
+export function parseDateTime(value: unknown, field: string): Temporal.ZonedDateTime {
+  if (typeof value !== 'string') throw InvalidInputError.field(field, 'must be an RFC 3339 date-time string');
+  if (BEGINNING_OF_TIME_VALUES.has(value)) return BEGINNING_OF_TIME;
+  const match = RFC3339.exec(value);
+  if (!match) {
+    throw InvalidInputError.field(field, `"${value}" is not an RFC 3339 date-time (e.g. 2024-06-15T09:30:00Z)`);
+  }
+  const [, date, time, fraction, offset] = match;
+  // Temporal keeps nanoseconds; finer digits are beyond any clock that sends them.
+  const fractionPart = fraction ? `.${fraction.slice(0, MAX_FRACTION_DIGITS)}` : '';
+  const normalisedOffset = offset === 'z' || offset === 'Z' ? 'Z' : offset;
+  try {
+    return Temporal.Instant.from(`${date}T${time}${fractionPart}${normalisedOffset}`).toZonedDateTimeISO('UTC');
+  } catch {
+    throw InvalidInputError.field(field, `"${value}" is not a valid date-time`);
+  }
+}
+
+/** Parses an ISO 8601 duration as the spec's duration pattern allows. */
+export function parseDuration(value: unknown, field: string): Temporal.Duration {
+  if (typeof value !== 'string') throw InvalidInputError.field(field, 'must be an ISO 8601 duration string');
+  if (!DURATION.test(value)) {
+    throw InvalidInputError.field(field, `"${value}" is not an ISO 8601 duration (e.g. PT1H, P1D, P9999Y)`);
+  }
+  const trimmed = value.replace(/\.(\d{10,})S$/, (_, digits: string) => `.${digits.slice(0, MAX_FRACTION_DIGITS)}S`);
+  try {
+    return Temporal.Duration.from(trimmed);
+  } catch {
+    throw InvalidInputError.field(field, `"${value}" is outside the supported duration range`);
+  }
+}
+
+/** Canonical UTC with the shortest exact fraction, for object bodies. */
+export function formatDateTime(value: Temporal.ZonedDateTime): string {
+  return value.toInstant().toString();
+}
+
+/**
+ * Canonical UTC with a fixed nine-digit fraction and four-digit year, so that lexical order
+ * is time order whatever offset or precision the client sent. Used for index keys.
+ */
+export function sortableDateTime(value: Temporal.ZonedDateTime | Temporal.Instant): string {
+  const instant = value instanceof Temporal.Instant ? value : value.toInstant();
+  return instant.toString({ fractionalSecondDigits: MAX_FRACTION_DIGITS });
+}
+
+/** Whether sortableDateTime() of this instant keeps lexical order (four-digit, non-negative year). */
+export function hasSortableYear(value: Temporal.ZonedDateTime): boolean {
+  const year = value.withTimeZone('UTC').year;
+  return year >= 0 && year <= 9999;
+}
+
+export function formatDuration(value: Temporal.Duration): string {
+  return value.toString();
+}
+
+export function nowUtc(): Temporal.ZonedDateTime {
+  return Temporal.Now.zonedDateTimeISO('UTC');
+}
