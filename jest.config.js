@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '\\.[jt]s$': '<rootDir>/test/support/esbuild-transform.js' },
+  // temporal-polyfill and its helper package ship only ES modules.
+  transformIgnorePatterns: ['/node_modules/(?!(temporal-polyfill|temporal-utils)/)'],
   testTimeout: 30000,
 };

@@ -607,6 +607,7 @@ export function subscriptionQueryPlan(tableName: string, query: SubscriptionQuer
   const index = query.programID ? TABLE_LAYOUT.indexes.programID : undefined;
   const partitionKey = index?.partitionKey ?? TABLE_LAYOUT.partitionKey;
   const partitionValue = query.programID ? programScope('SUBSCRIPTION', query.programID) : 'SUBSCRIPTION';
+  const keyCondition = `${expressions.name(partitionKey)} = ${expressions.value(partitionValue)}`;
   const filters: string[] = [];
   if (query.clientName !== undefined) filters.push(`${expressions.name('clientName')} = ${expressions.value(query.clientName)}`);
   if (query.objects?.length) filters.push(expressions.anyContains('objects', query.objects));
@@ -615,7 +616,7 @@ export function subscriptionQueryPlan(tableName: string, query: SubscriptionQuer
       TableName: tableName,
       IndexName: index?.indexName,
       ConsistentRead: index ? undefined : true,
-      KeyConditionExpression: `${expressions.name(partitionKey)} = ${expressions.value(partitionValue)}`,
+      KeyConditionExpression: keyCondition,
       FilterExpression: filters.length ? filters.join(' AND ') : undefined,
       ExpressionAttributeNames: expressions.names,
       ExpressionAttributeValues: expressions.values,

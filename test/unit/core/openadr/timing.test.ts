@@ -1,0 +1,62 @@
+import { eventSpan } from '../../../../lambdas/core/openadr/timing';
+import { hydrate } from '../../../../lambdas/core/openadr/temporal-fields';
+import type { VtnEvent } from '../../../../lambdas/core/openadr/types';
+import { formatDateTime } from '../../../../lambdas/core/time/temporal';
+
+function span(wire: Record<string, unknown>): { start?: string; end?: string } {
+  const result = eventSpan(hydrate<VtnEvent>('EVENT', { programID: 'p', ...wire }));
+  return {
+    start: result.start && formatDateTime(result.start),
+    end: result.end && formatDateTime(result.end),
+  };
+}
+
+const interval = (id: number, intervalPeriod?: Record<string, string>) => ({ id, payloads: [], ...(intervalPeriod && { intervalPeriod }) });
+
+describe('eventSpan', () => {
+  it('runs consecutive intervals from the event start with the default duration', () => {
+    expect(
+      span({ intervalPeriod: { start: '2024-01-01T00:00:00Z', duration: 'PT1H' }, intervals: [interval(0), interval(1), interval(2)] }),
+    ).toEqual({ start: '2024-01-01T00:00:00Z', end: '2024-01-01T03:00:00Z' });
+  });
+
+  it('lets interval periods override the default and follows gaps', () => {
+    expect(
+      span({
+        intervalPeriod: { start: '2024-01-01T00:00:00Z', duration: 'PT1H' },
+        intervals: [interval(0), interval(1, { start: '2024-01-01T05:00:00+01:00', duration: 'PT30M' }), interval(2)],
+      }),
+    ).toEqual({ start: '2024-01-01T00:00:00Z', end: '2024-01-01T05:30:00Z' });
+  });
+
+  it('takes the earliest interval start when the event has no intervalPeriod', () => {
+    expect(
+      span({
+        intervals: [
+          interval(0, { start: '2024-03-01T10:00:00Z', duration: 'PT1H' }),
+          interval(1, { start: '2024-03-01T08:00:00Z', duration: 'PT1H' }),
+        ],
+      }),
+    ).toEqual({ start: '2024-03-01T08:00:00Z', end: '2024-03-01T11:00:00Z' });
+  });
+
+  it('uses event.duration when given, and P9999Y anywhere as unbounded', () => {
+    expect(span({ intervalPeriod: { start: '2024-01-01T00:00:00Z', duration: 'PT1H' }, duration: 'P7D', intervals: [interval(0)] })).toEqual({
+      start: '2024-01-01T00:00:00Z',
+      end: '2024-01-08T00:00:00Z',
+    });
+    expect(span({ intervalPeriod: { start: '0001-01-01', duration: 'P9999Y' }, intervals: [interval(0)] })).toEqual({
+      start: '0001-01-01T00:00:00Z',
+      end: undefined,
+    });
+    expect(span({ intervalPeriod: { start: '2024-01-01T00:00:00Z' }, duration: 'P9999Y', intervals: [] })).toEqual({
+      start: '2024-01-01T00:00:00Z',
+      end: undefined,
+    });
+  });
+
+  it('has neither start nor end for an event without times', () => {
+    expect(span({ intervals: [interval(0)] })).toEqual({ start: undefined, end: undefined });
+    expect(span({})).toEqual({ start: undefined, end: undefined });
+  });
+});

@@ -1,0 +1,85 @@
+import { Temporal } from 'temporal-polyfill';
+import { InvalidInputError } from '../../../../lambdas/core/errors';
+import {
+  formatDateTime,
+  formatDuration,
+  isBeginningOfTime,
+  isUnbounded,
+  parseDateTime,
+  parseDuration,
+  sortableDateTime,
+} from '../../../../lambdas/core/time/temporal';
+
+describe('parseDateTime', () => {
+  it.each([
+    ['2024-06-15T09:30:00Z', '2024-06-15T09:30:00Z'],
+    ['2024-06-15T09:30:00z', '2024-06-15T09:30:00Z'],
+    ['2024-06-15t09:30:00+02:00', '2024-06-15T07:30:00Z'],
+    ['2024-06-15T09:30:00.5-05:30', '2024-06-15T15:00:00.5Z'],
+    ['2024-06-15T09:30:00.123456789123Z', '2024-06-15T09:30:00.123456789Z'],
+    ['2024-01-01T00:30:00+01:00', '2023-12-31T23:30:00Z'],
+  ])('reads %s as the instant %s', (input, canonical) => {
+    const parsed = parseDateTime(input, 'start');
+    expect(parsed).toBeInstanceOf(Temporal.ZonedDateTime);
+    expect(formatDateTime(parsed)).toBe(canonical);
+  });
+
+  it.each(['0001-01-01', '0001-01-01T00:00:00'])('reads the special start %s as the beginning of time', (input) => {
+    const parsed = parseDateTime(input, 'start');
+    expect(isBeginningOfTime(parsed)).toBe(true);
+    expect(formatDateTime(parsed)).toBe('0001-01-01T00:00:00Z');
+  });
+
+  it.each(['2024-06-15', '2024-06-15T09:30:00', '2024-02-30T00:00:00Z', 'yesterday', '2024-06-15T25:00:00Z', ''])(
+    'rejects %j naming the field',
+    (input) => {
+      let thrown: unknown;
+      try {
+        parseDateTime(input, 'intervals[2].intervalPeriod.start');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(InvalidInputError);
+      expect((thrown as InvalidInputError).issues[0].field).toBe('intervals[2].intervalPeriod.start');
+    },
+  );
+
+  it('rejects non-strings', () => {
+    expect(() => parseDateTime(1718443800, 'createdDateTime')).toThrow(/createdDateTime: must be an RFC 3339/);
+  });
+});
+
+describe('sortableDateTime', () => {
+  it('has a fixed width so that lexical order is time order', () => {
+    const a = sortableDateTime(parseDateTime('2024-06-15T09:30:00.9+00:00', 'x'));
+    const b = sortableDateTime(parseDateTime('2024-06-15T09:30:01+00:00', 'x'));
+    expect(a).toBe('2024-06-15T09:30:00.900000000Z');
+    expect(b).toBe('2024-06-15T09:30:01.000000000Z');
+    expect(a < b).toBe(true);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['PT1H', 'PT1H'],
+    ['P1W', 'P1W'],
+    ['P1D', 'P1D'],
+    ['-PT15M', '-PT15M'],
+    ['PT0.5S', 'PT0.5S'],
+    ['P1Y2M3DT4H5M6.25S', 'P1Y2M3DT4H5M6.25S'],
+    ['PT0.1234567891234S', 'PT0.123456789S'],
+    ['P9999Y', 'P9999Y'],
+  ])('reads %s', (input, formatted) => {
+    expect(formatDuration(parseDuration(input, 'duration'))).toBe(formatted);
+  });
+
+  it.each(['P', 'PT', '1H', 'P1H', 'PT1D', 'P1W1D', 'P-1D', 'pt1h'])('rejects %s as the spec pattern does', (input) => {
+    expect(() => parseDuration(input, 'intervalPeriod.duration')).toThrow(/intervalPeriod\.duration: .* is not an ISO 8601 duration/);
+  });
+
+  it('recognises P9999Y, and only it, as unbounded', () => {
+    expect(isUnbounded(parseDuration('P9999Y', 'd'))).toBe(true);
+    expect(isUnbounded(parseDuration('P9999YT1S', 'd'))).toBe(false);
+    expect(isUnbounded(parseDuration('P9998Y', 'd'))).toBe(false);
+  });
+});
