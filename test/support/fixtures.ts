@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { newObjectId } from '../../lambdas/core/ids';
 import { hydrate } from '../../lambdas/core/openadr/temporal-fields';
 import type { Program, Subscription, VtnEvent } from '../../lambdas/core/openadr/types';
@@ -40,15 +41,30 @@ export function aSubscription(fields: Record<string, unknown> = {}): Subscriptio
   });
 }
 
-/** Counts the DynamoDB commands a client sends, by command name. */
-export function countCommands(client: { middlewareStack: { add: Function } }): Map<string, number> {
-  const counts = new Map<string, number>();
+export interface CommandRecorder {
+  calls: { name: string; input: Record<string, unknown> }[];
+  count(name?: string): number;
+  clear(): void;
+  stop(): void;
+}
+
+let recorderCounter = 0;
+
+/** Records the DynamoDB commands a client sends (name and input) until stopped. */
+export function recordCommands(client: DynamoDBClient): CommandRecorder {
+  const name = `recordCommands${++recorderCounter}`;
+  const calls: CommandRecorder['calls'] = [];
   client.middlewareStack.add(
-    (next: (args: unknown) => Promise<unknown>, context: { commandName: string }) => (args: unknown) => {
-      counts.set(context.commandName, (counts.get(context.commandName) ?? 0) + 1);
+    (next, context) => (args) => {
+      calls.push({ name: context.commandName as string, input: args.input as Record<string, unknown> });
       return next(args);
     },
-    { step: 'initialize', name: 'countCommands' },
+    { step: 'initialize', name },
   );
-  return counts;
+  return {
+    calls,
+    count: (command) => calls.filter((call) => command === undefined || call.name === command).length,
+    clear: () => calls.splice(0, calls.length),
+    stop: () => client.middlewareStack.remove(name),
+  };
 }

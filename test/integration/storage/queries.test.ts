@@ -1,11 +1,10 @@
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { hydrate } from '../../../lambdas/core/openadr/temporal-fields';
 import type { VtnEvent } from '../../../lambdas/core/openadr/types';
 import type { DynamoStorage } from '../../../lambdas/core/storage/dynamo/dynamo-storage';
 import { formatDateTime, parseDateTime } from '../../../lambdas/core/time/temporal';
 import { TestDatabase } from '../../support/database';
-import { aProgram, aSubscription, anEvent } from '../../support/fixtures';
+import { aProgram, aSubscription, anEvent, recordCommands } from '../../support/fixtures';
 
 let db: TestDatabase;
 beforeAll(async () => (db = await TestDatabase.start()));
@@ -85,21 +84,16 @@ describe('event queries', () => {
 
   it('filters by targets across several DynamoDB pages, reading only what the page needs', async () => {
     const counted = db.storage(tableName);
-    const queries: number[] = [];
-    db.client.middlewareStack.add(
-      (next: (args: { input: { Limit?: number } }) => Promise<unknown>, context: { commandName: string }) => async (args: { input: { Limit?: number } }) => {
-        if (context.commandName === QueryCommand.name && args.input.Limit) queries.push(args.input.Limit);
-        return next(args);
-      },
-      { step: 'initialize', name: 'recordLimits' },
-    );
+    await counted.programs.list({ skip: 0, limit: 50 });
+    const recorder = recordCommands(db.client);
     try {
       const page = await counted.events.list({ skip: 2, limit: 5, targets: ['group-1'] });
       expect(ids(page)).toEqual(ids(created.filter((e) => e.targets?.includes('group-1')).slice(2, 7)));
-      expect(queries.length).toBeGreaterThan(1); // the filter forced more than one DynamoDB page
-      expect(queries[0]).toBe(7);
+      const limits = recorder.calls.filter((call) => call.name === 'QueryCommand').map((call) => call.input.Limit);
+      expect(limits.length).toBeGreaterThan(1); // the filter forced more than one DynamoDB page
+      expect(limits[0]).toBe(7);
     } finally {
-      db.client.middlewareStack.remove('recordLimits');
+      recorder.stop();
     }
   });
 
