@@ -1,0 +1,226 @@
+import { InvalidInputError, type FieldIssue } from '../errors';
+import { parseDateTime, parseDuration } from '../time/temporal';
+import { OBJECT_TYPES } from './types';
+
+/**
+ * Request validation against the OpenADR 3.1.0 request schemas (programRequest, eventRequest,
+ * subscriptionRequest and what they reference): types, required fields, lengths, ranges, enums,
+ * patterns, and date-time, duration and URI formats. Every bad field is reported with its path.
+ * Properties the schemas do not name are allowed, as the spec allows them.
+ */
+
+export type Check = (value: unknown, path: string, issues: FieldIssue[]) => void;
+
+const describe = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+export function string(options: { min?: number; max?: number; pattern?: RegExp; patternText?: string } = {}): Check {
+  return (value, path, issues) => {
+    if (typeof value !== 'string') return void issues.push({ field: path, reason: `must be a string, got ${describe(value)}` });
+    const length = [...value].length;
+    if (options.min !== undefined && length < options.min) issues.push({ field: path, reason: `must be at least ${options.min} characters long` });
+    if (options.max !== undefined && length > options.max) issues.push({ field: path, reason: `must be at most ${options.max} characters long` });
+    if (options.pattern && !options.pattern.test(value)) issues.push({ field: path, reason: `must match ${options.patternText ?? options.pattern.source}` });
+  };
+}
+
+export function integer(options: { min?: number; max?: number; int32?: boolean } = {}): Check {
+  const min = options.min ?? (options.int32 ? INT32_MIN : undefined);
+  const max = options.max ?? (options.int32 ? INT32_MAX : undefined);
+  return (value, path, issues) => {
+    if (typeof value !== 'number' || !Number.isInteger(value)) return void issues.push({ field: path, reason: `must be an integer, got ${describe(value)}` });
+    if (min !== undefined && value < min) issues.push({ field: path, reason: `must be >= ${min}` });
+    if (max !== undefined && value > max) issues.push({ field: path, reason: `must be <= ${max}` });
+  };
+}
+
+export const number: Check = (value, path, issues) => {
+  if (typeof value !== 'number' || !Number.isFinite(value)) issues.push({ field: path, reason: `must be a number, got ${describe(value)}` });
+};
+
+export const boolean: Check = (value, path, issues) => {
+  if (typeof value !== 'boolean') issues.push({ field: path, reason: `must be true or false, got ${describe(value)}` });
+};
+
+export function oneOfValues(values: readonly string[]): Check {
+  return (value, path, issues) => {
+    if (typeof value !== 'string' || !values.includes(value)) {
+      issues.push({ field: path, reason: `must be one of ${values.join(', ')}, got ${describe(value)}` });
+    }
+  };
+}
+
+export function arrayOf(item: Check): Check {
+  return (value, path, issues) => {
+    if (!Array.isArray(value)) return void issues.push({ field: path, reason: `must be an array, got ${describe(value)}` });
+    value.forEach((element, index) => item(element, `${path}[${index}]`, issues));
+  };
+}
+
+/** The spec's `nullable: true`. */
+export function nullable(check: Check): Check {
+  return (value, path, issues) => {
+    if (value !== null) check(value, path, issues);
+  };
+}
+
+/** Accepts the value if any alternative accepts it; otherwise reports the closest alternative's issues. */
+export function anyOf(...alternatives: Check[]): Check {
+  return (value, path, issues) => {
+    let best: FieldIssue[] | undefined;
+    for (const alternative of alternatives) {
+      const found: FieldIssue[] = [];
+      alternative(value, path, found);
+      if (found.length === 0) return;
+      if (!best || found.length < best.length) best = found;
+    }
+    issues.push(...(best ?? []));
+  };
+}
+
+export function object(properties: Record<string, Check>, required: string[] = []): Check {
+  return (value, path, issues) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return void issues.push({ field: path || 'body', reason: `must be a JSON object, got ${describe(value)}` });
+    }
+    const record = value as Record<string, unknown>;
+    const at = (key: string) => (path ? `${path}.${key}` : key);
+    for (const key of required) if (record[key] === undefined) issues.push({ field: at(key), reason: 'is required' });
+    for (const [key, check] of Object.entries(properties)) if (record[key] !== undefined) check(record[key], at(key), issues);
+  };
+}
+
+const formatCheck =
+  (parse: (value: unknown, field: string) => unknown): Check =>
+  (value, path, issues) => {
+    try {
+      parse(value, path);
+    } catch (error) {
+      if (error instanceof InvalidInputError) issues.push(...error.issues);
+      else throw error;
+    }
+  };
+
+export const dateTime = formatCheck(parseDateTime);
+export const duration = formatCheck(parseDuration);
+
+// RFC 3986: a scheme, then anything without whitespace.
+const URI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*$/;
+export const uri = string({ min: 2, max: 8000, pattern: URI, patternText: 'an absolute URI (scheme:...)' });
+
+export const OBJECT_ID = /^[a-zA-Z0-9_-]*$/;
+export const objectID = string({ min: 1, max: 128, pattern: OBJECT_ID, patternText: '^[a-zA-Z0-9_-]*$' });
+const shortName = string({ min: 1, max: 128 });
+export const target = shortName;
+export const clientName = shortName;
+const targets = nullable(arrayOf(target));
+const int32 = integer({ int32: true });
+
+const intervalPeriod = object({ start: dateTime, duration, randomizeStart: duration });
+const point = object({ x: number, y: number }, ['x', 'y']);
+const valuesMap = object(
+  { type: shortName, values: arrayOf(anyOf(number, string(), boolean, point)) },
+  ['type', 'values'],
+);
+const units = nullable(shortName);
+const readingType = nullable(shortName);
+
+const eventPayloadDescriptor = object(
+  {
+    objectType: oneOfValues(['EVENT_PAYLOAD_DESCRIPTOR']),
+    payloadType: shortName,
+    units,
+    currency: nullable(string()),
+  },
+  ['objectType', 'payloadType'],
+);
+
+const reportPayloadDescriptor = object(
+  {
+    objectType: oneOfValues(['REPORT_PAYLOAD_DESCRIPTOR']),
+    payloadType: shortName,
+    readingType,
+    units,
+    accuracy: nullable(number),
+    confidence: nullable(integer({ min: 0, max: 100 })),
+  },
+  ['objectType', 'payloadType'],
+);
+
+const reportDescriptor = object(
+  {
+    payloadType: shortName,
+    readingType,
+    units,
+    targets,
+    aggregate: boolean,
+    startInterval: int32,
+    numIntervals: int32,
+    historical: boolean,
+    frequency: int32,
+    repeat: int32,
+    reportIntervals: oneOfValues(['INTERVALS', 'SUB_INTERVALS', 'OPEN_INTERVALS']),
+  },
+  ['payloadType'],
+);
+
+const interval = object({ id: int32, intervalPeriod, payloads: arrayOf(valuesMap) }, ['id', 'payloads']);
+
+export const programRequest = object(
+  {
+    programName: shortName,
+    intervalPeriod,
+    programDescriptions: nullable(arrayOf(object({ URL: uri }, ['URL']))),
+    payloadDescriptors: nullable(arrayOf(anyOf(eventPayloadDescriptor, reportPayloadDescriptor))),
+    attributes: nullable(arrayOf(valuesMap)),
+    targets,
+  },
+  ['programName'],
+);
+
+export const eventRequest = object(
+  {
+    programID: objectID,
+    eventName: nullable(string()),
+    duration,
+    priority: nullable(integer({ min: 0 })),
+    targets,
+    reportDescriptors: nullable(arrayOf(reportDescriptor)),
+    payloadDescriptors: nullable(arrayOf(eventPayloadDescriptor)),
+    intervalPeriod,
+    intervals: arrayOf(interval),
+  },
+  ['programID'],
+);
+
+export const OPERATIONS = ['READ', 'CREATE', 'UPDATE', 'DELETE'] as const;
+
+export const subscriptionRequest = object(
+  {
+    clientName,
+    programID: objectID,
+    objectOperations: arrayOf(
+      object(
+        {
+          objects: arrayOf(oneOfValues(OBJECT_TYPES)),
+          operations: arrayOf(oneOfValues(OPERATIONS)),
+          callbackUrl: uri,
+          bearerToken: nullable(string()),
+        },
+        ['objects', 'operations', 'callbackUrl'],
+      ),
+    ),
+    targets,
+  },
+  ['clientName', 'objectOperations'],
+);
+
+/** Runs a check and throws one InvalidInputError listing every issue. */
+export function validate(check: Check, value: unknown, path = ''): void {
+  const issues: FieldIssue[] = [];
+  check(value, path, issues);
+  if (issues.length > 0) throw new InvalidInputError(issues);
+}

@@ -1,0 +1,90 @@
+import { Temporal } from 'temporal-polyfill';
+import { InvalidInputError, NotFoundError } from '../errors';
+import { eventRequest, programRequest, subscriptionRequest } from '../openadr/validation';
+import type { EventQuery, ProgramQuery, SubscriptionQuery, VtnStorage } from '../storage/port';
+import { newObject, replacement, toWire, type WireObject } from './objects';
+
+/** Event search as a client asks for it: `active` means "not yet ended at the time of asking". */
+export type EventSearch = Omit<EventQuery, 'activeAt'> & { active?: boolean };
+
+/** Who is calling; until authentication exists, subscriptions take the anonymous client. */
+export interface Caller {
+  clientID: string;
+}
+
+export const ANONYMOUS: Caller = { clientID: 'anonymous' };
+
+/**
+ * The OpenADR operations: validate input, apply the protocol's rules, stamp metadata, and answer
+ * in wire form. The only layer that knows both the protocol and the storage port.
+ */
+export class VtnOperations {
+  constructor(private readonly storage: VtnStorage) {}
+
+  // programs
+  async listPrograms(query: ProgramQuery): Promise<WireObject[]> {
+    return (await this.storage.programs.list(query)).map(toWire);
+  }
+  async getProgram(id: string): Promise<WireObject> {
+    return toWire(await this.storage.programs.get(id));
+  }
+  async createProgram(body: unknown): Promise<WireObject> {
+    return toWire(await this.storage.programs.create(newObject('PROGRAM', programRequest, body)));
+  }
+  async updateProgram(id: string, body: unknown): Promise<WireObject> {
+    return toWire(await this.storage.programs.update(id, replacement('PROGRAM', programRequest, body)));
+  }
+  async deleteProgram(id: string): Promise<WireObject> {
+    return toWire(await this.storage.programs.delete(id));
+  }
+
+  // events
+  async listEvents({ active, ...query }: EventSearch): Promise<WireObject[]> {
+    const activeAt = active ? Temporal.Now.instant() : undefined;
+    return (await this.storage.events.list({ ...query, activeAt })).map(toWire);
+  }
+  async getEvent(id: string): Promise<WireObject> {
+    return toWire(await this.storage.events.get(id));
+  }
+  async createEvent(body: unknown): Promise<WireObject> {
+    const event = newObject('EVENT', eventRequest, body);
+    await this.requireProgram(event.programID);
+    return toWire(await this.storage.events.create(event));
+  }
+  async updateEvent(id: string, body: unknown): Promise<WireObject> {
+    const change = replacement('EVENT', eventRequest, body);
+    await this.requireProgram((body as { programID: string }).programID);
+    return toWire(await this.storage.events.update(id, change));
+  }
+  async deleteEvent(id: string): Promise<WireObject> {
+    return toWire(await this.storage.events.delete(id));
+  }
+
+  // subscriptions
+  async listSubscriptions(query: SubscriptionQuery): Promise<WireObject[]> {
+    return (await this.storage.subscriptions.list(query)).map(toWire);
+  }
+  async getSubscription(id: string): Promise<WireObject> {
+    return toWire(await this.storage.subscriptions.get(id));
+  }
+  async createSubscription(body: unknown, caller: Caller = ANONYMOUS): Promise<WireObject> {
+    const subscription = newObject('SUBSCRIPTION', subscriptionRequest, body, { clientID: caller.clientID });
+    return toWire(await this.storage.subscriptions.create(subscription));
+  }
+  async updateSubscription(id: string, body: unknown): Promise<WireObject> {
+    return toWire(await this.storage.subscriptions.update(id, replacement('SUBSCRIPTION', subscriptionRequest, body, ['clientID'])));
+  }
+  async deleteSubscription(id: string): Promise<WireObject> {
+    return toWire(await this.storage.subscriptions.delete(id));
+  }
+
+  /** An event must name a program that exists. */
+  private async requireProgram(programID: string): Promise<void> {
+    try {
+      await this.storage.programs.get(programID);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw InvalidInputError.field('programID', `program ${programID} does not exist`);
+      throw error;
+    }
+  }
+}
