@@ -1,3 +1,4 @@
+import { LOG_LEVELS, type LogLevel } from './logger';
 import { DEFAULT_TABLE_NAME } from './storage/dynamo/table-layout';
 
 /** Runtime settings, read once from the environment; a bad value fails at start, naming it. */
@@ -8,6 +9,7 @@ export interface VtnConfig {
   programCacheTtlMs: number;
   eventCacheTtlMs: number;
   cacheCoherenceMs: number;
+  logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {}
@@ -31,11 +33,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
   if (endpoint && !/^https?:\/\/[^\s]+$/.test(endpoint)) {
     throw new ConfigError(`DYNAMODB_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
   }
+  const logLevel = (env.VTN_LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`VTN_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
   return {
     tableName,
     dynamodbEndpoint: endpoint,
     programCacheTtlMs: milliseconds(env, 'VTN_PROGRAM_CACHE_TTL_MS', 3_600_000),
     eventCacheTtlMs: milliseconds(env, 'VTN_EVENT_CACHE_TTL_MS', 300_000),
     cacheCoherenceMs: milliseconds(env, 'VTN_CACHE_COHERENCE_MS', 1_000),
+    logLevel,
   };
 }

@@ -40,6 +40,9 @@ export class VtnOperations {
 
   // events
   async listEvents({ active, ...query }: EventSearch): Promise<WireObject[]> {
+    if (query.dateStart && query.dateEnd && Temporal.ZonedDateTime.compare(query.dateStart, query.dateEnd) > 0) {
+      throw InvalidInputError.field('dateEnd', 'must not be before dateStart');
+    }
     const activeAt = active ? Temporal.Now.instant() : undefined;
     return (await this.storage.events.list({ ...query, activeAt })).map(toWire);
   }

@@ -1,0 +1,43 @@
+/**
+ * Structured logs: one JSON object per line on stdout, so CloudWatch (and `jq` locally) can
+ * filter by field. Every entry carries the request's correlation id when there is one.
+ */
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class Logger {
+  constructor(
+    private readonly level: LogLevel,
+    private readonly context: Record<string, unknown> = {},
+    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
+  ) {}
+
+  with(context: Record<string, unknown>): Logger {
+    return new Logger(this.level, { ...this.context, ...context }, this.write);
+  }
+
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.log('debug', message, fields);
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.log('info', message, fields);
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.log('warn', message, fields);
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.log('error', message, fields);
+  }
+
+  private log(level: Exclude<LogLevel, 'silent'>, message: string, fields: Record<string, unknown> = {}): void {
+    if (LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.level)) return;
+    const entry = { timestamp: new Date().toISOString(), level, message, ...this.context, ...fields };
+    this.write(`${JSON.stringify(entry, errorsAsObjects)}\n`);
+  }
+}
+
+function errorsAsObjects(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  return value;
+}

@@ -1,0 +1,10 @@
+import { httpHandler, ok, type RouteTable } from './core/http/router';
+import { logger } from './core/runtime';
+
+/** Also API Gateway's `$default` route: any path no other entry serves gets a 404 problem here. */
+const routes: RouteTable = {
+  // Webhooks are the binding every VTN must offer; MQTT is not offered.
+  '/notifiers': { GET: async () => ok({ WEBHOOK: true }) },
+};
+
+export const handler = httpHandler(routes, logger());

@@ -1,0 +1,75 @@
+/**
+ * Which Lambda entry serves which path: one table read by the CDK stack (to wire API Gateway
+ * routes and grant table access) and by the local server (to pick the handler for a request).
+ */
+
+export const BASE_PATH = '/openadr3/3.1.0';
+
+/** What an entry may do to the table; the stack grants exactly this. */
+export type TableAccess = 'readWrite' | 'none';
+
+export interface ResourceEntry {
+  /** The entry file is `lambdas/<name>.ts`, exporting `handler`. */
+  name: string;
+  /** Path templates below BASE_PATH, in API Gateway syntax. */
+  paths: string[];
+  tableAccess: TableAccess;
+}
+
+export const RESOURCES: readonly ResourceEntry[] = [
+  { name: 'programs', paths: ['/programs', '/programs/{programID}'], tableAccess: 'readWrite' },
+  { name: 'events', paths: ['/events', '/events/{eventID}'], tableAccess: 'readWrite' },
+  { name: 'subscriptions', paths: ['/subscriptions', '/subscriptions/{subscriptionID}'], tableAccess: 'readWrite' },
+  { name: 'notifiers', paths: ['/notifiers'], tableAccess: 'none' },
+];
+
+/**
+ * The entry that answers requests no route matches (API Gateway's `$default` route), so that an
+ * unknown path gets a `problem` 404 like every other error.
+ */
+export const FALLBACK_RESOURCE = 'notifiers';
+
+export interface RouteMatch {
+  resource: ResourceEntry;
+  /** The matched template, e.g. `/programs/{programID}`. */
+  path: string;
+  pathParameters: Record<string, string>;
+}
+
+/** Matches a request path (with BASE_PATH) against the route table; undefined when nothing fits. */
+export function matchRoute(requestPath: string): RouteMatch | undefined {
+  if (!requestPath.startsWith(`${BASE_PATH}/`)) return undefined;
+  const segments = requestPath.slice(BASE_PATH.length).split('/').slice(1);
+  for (const resource of RESOURCES) {
+    for (const path of resource.paths) {
+      const pathParameters = matchTemplate(path, segments);
+      if (pathParameters) return { resource, path, pathParameters };
+    }
+  }
+  return undefined;
+}
+
+function matchTemplate(template: string, segments: string[]): Record<string, string> | undefined {
+  const parts = template.split('/').slice(1);
+  if (parts.length !== segments.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [index, part] of parts.entries()) {
+    const segment = segments[index];
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (name) {
+      if (segment === '') return undefined;
+      parameters[name] = safeDecode(segment);
+    } else if (part !== segment) {
+      return undefined;
+    }
+  }
+  return parameters;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
