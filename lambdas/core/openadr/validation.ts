@@ -67,17 +67,37 @@ export function nullable(check: Check): Check {
   };
 }
 
-/** Accepts the value if any alternative accepts it; otherwise reports the closest alternative's issues. */
+/**
+ * Accepts the value if any alternative accepts it; otherwise reports the issues of the
+ * alternative that got furthest: one whose type fits (its issues lie inside the value), then the
+ * one with fewest issues.
+ */
 export function anyOf(...alternatives: Check[]): Check {
   return (value, path, issues) => {
-    let best: FieldIssue[] | undefined;
+    let best: { found: FieldIssue[]; score: number } | undefined;
     for (const alternative of alternatives) {
       const found: FieldIssue[] = [];
       alternative(value, path, found);
       if (found.length === 0) return;
-      if (!best || found.length < best.length) best = found;
+      const atTheValueItself = found.filter((issue) => issue.field === path).length;
+      const score = atTheValueItself * 1000 + found.length;
+      if (!best || score < best.score) best = { found, score };
     }
-    issues.push(...(best ?? []));
+    issues.push(...(best?.found ?? []));
+  };
+}
+
+/** The spec's `discriminator`: the value's `property` picks the schema that applies. */
+export function discriminated(property: string, checks: Record<string, Check>): Check {
+  const known = Object.keys(checks);
+  return (value, path, issues) => {
+    const tag = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[property] : undefined;
+    const check = typeof tag === 'string' ? checks[tag] : undefined;
+    if (check) return check(value, path, issues);
+    anyOf(...Object.values(checks))(value, path, issues);
+    if (!issues.some((issue) => issue.field.startsWith(path))) {
+      issues.push({ field: path ? `${path}.${property}` : property, reason: `must be one of ${known.join(', ')}` });
+    }
   };
 }
 
@@ -174,7 +194,14 @@ export const programRequest = object(
     programName: shortName,
     intervalPeriod,
     programDescriptions: nullable(arrayOf(object({ URL: uri }, ['URL']))),
-    payloadDescriptors: nullable(arrayOf(anyOf(eventPayloadDescriptor, reportPayloadDescriptor))),
+    payloadDescriptors: nullable(
+      arrayOf(
+        discriminated('objectType', {
+          EVENT_PAYLOAD_DESCRIPTOR: eventPayloadDescriptor,
+          REPORT_PAYLOAD_DESCRIPTOR: reportPayloadDescriptor,
+        }),
+      ),
+    ),
     attributes: nullable(arrayOf(valuesMap)),
     targets,
   },

@@ -1,0 +1,171 @@
+import { Temporal } from 'temporal-polyfill';
+import { ApiClient, itAnswersAsTheSpecSays } from '../../support/api-client';
+
+let api: ApiClient;
+let programID: string;
+beforeAll(async () => {
+  api = await ApiClient.start();
+  programID = (await api.post('/programs', { programName: 'events-e2e' })).body.id;
+});
+afterAll(() => api.close());
+
+const ids = (events: { id: string }[]) => events.map((event) => event.id);
+
+async function newProgram(): Promise<string> {
+  return (await api.post('/programs', { programName: `p-${Temporal.Now.instant().epochNanoseconds}` })).body.id;
+}
+
+describe('POST /events', () => {
+  test('creates an event; times come back in canonical UTC, values exactly as written', async () => {
+    const request = {
+      programID,
+      eventName: 'price event',
+      priority: 0,
+      targets: ['group-a'],
+      payloadDescriptors: [{ objectType: 'EVENT_PAYLOAD_DESCRIPTOR', payloadType: 'PRICE', units: 'KWH', currency: 'USD' }],
+      reportDescriptors: [{ payloadType: 'USAGE', aggregate: false, startInterval: -1, numIntervals: -1, historical: true, frequency: -1, repeat: 1 }],
+      intervalPeriod: { start: '2024-06-01T12:00:00.123456-07:00', duration: 'PT1H' },
+      intervals: [
+        { id: 0, payloads: [{ type: 'PRICE', values: [0.25] }] },
+        { id: 1, intervalPeriod: { start: '2024-06-01T20:00:00+01:00', duration: 'PT30M' }, payloads: [{ type: 'PRICE', values: [1e-7, 3] }] },
+      ],
+    };
+    const { status, body } = await api.post('/events', request);
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ objectType: 'EVENT', programID, eventName: 'price event', priority: 0 });
+    expect(body.intervalPeriod).toEqual({ start: '2024-06-01T19:00:00.123456Z', duration: 'PT1H' });
+    expect(body.intervals[1].intervalPeriod).toEqual({ start: '2024-06-01T19:00:00Z', duration: 'PT30M' });
+    expect(body.intervals[1].payloads[0].values).toEqual([1e-7, 3]);
+    expect(body.payloadDescriptors).toEqual(request.payloadDescriptors);
+    expect(body.reportDescriptors).toEqual(request.reportDescriptors);
+    expect((await api.get(`/events/${body.id}`)).body).toEqual(body);
+  });
+
+  test('an event without intervalPeriod or intervals is valid, and event names may repeat', async () => {
+    expect((await api.post('/events', { programID, eventName: 'same' })).status).toBe(201);
+    expect((await api.post('/events', { programID, eventName: 'same', intervals: [] })).status).toBe(201);
+  });
+
+  test("an event for a program that does not exist is 400 naming programID", async () => {
+    const { status, body } = await api.post('/events', { programID: 'no-such-program', intervals: [] });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([{ field: 'programID', reason: expect.stringContaining('no-such-program') }]);
+  });
+
+  test('invalid intervals are 400 with the path of each bad field', async () => {
+    const { status, body } = await api.post('/events', {
+      programID,
+      duration: 'PT1X',
+      intervals: [{ id: 1.5, payloads: [{ type: 'PRICE' }] }, { id: 2, intervalPeriod: { start: '2024-13-01T00:00:00Z' }, payloads: [] }],
+    });
+    expect(status).toBe(400);
+    expect(body.errors.map((error: { field: string }) => error.field).sort()).toEqual(
+      ['duration', 'intervals[0].id', 'intervals[0].payloads[0].values', 'intervals[1].intervalPeriod.start'].sort(),
+    );
+  });
+});
+
+describe('GET /events filters', () => {
+  let otherProgram: string;
+  const created: Record<string, string> = {};
+
+  beforeAll(async () => {
+    otherProgram = await newProgram();
+    const now = Temporal.Now.instant();
+    const at = (hours: number) => now.add({ hours }).toString();
+    const post = async (name: string, body: Record<string, unknown>) => {
+      created[name] = (await api.post('/events', { programID: otherProgram, eventName: name, ...body })).body.id;
+    };
+    await post('past', { intervalPeriod: { start: at(-5), duration: 'PT1H' }, targets: ['north'] });
+    await post('current', { intervalPeriod: { start: at(-1), duration: 'PT2H' }, targets: ['south'] });
+    await post('future', { intervalPeriod: { start: at(24), duration: 'PT1H' } });
+    await post('unbounded', { intervalPeriod: { start: at(-48), duration: 'P9999Y' }, targets: ['north', 'south'] });
+  });
+
+  test('programID keeps that program’s events in creation order', async () => {
+    const { body } = await api.get(`/events?programID=${otherProgram}`);
+    expect(ids(body)).toEqual([created.past, created.current, created.future, created.unbounded]);
+  });
+
+  test('active=true drops events that have ended; active=false keeps all', async () => {
+    const active = await api.get(`/events?programID=${otherProgram}&active=true`);
+    expect(ids(active.body)).toEqual([created.current, created.future, created.unbounded]);
+    expect((await api.get(`/events?programID=${otherProgram}&active=false`)).body).toHaveLength(4);
+  });
+
+  test('targets keeps events with any given target; untargeted events never match', async () => {
+    expect(ids((await api.get(`/events?programID=${otherProgram}&targets=north`)).body)).toEqual([created.past, created.unbounded]);
+    expect(ids((await api.get(`/events?programID=${otherProgram}&targets=north&targets=south`)).body)).toEqual([
+      created.past,
+      created.current,
+      created.unbounded,
+    ]);
+  });
+
+  test('dateStart/dateEnd select by start in time order, whatever offset the client sends', async () => {
+    const now = Temporal.Now.zonedDateTimeISO('Asia/Kolkata');
+    const from = encodeURIComponent(now.subtract({ hours: 6 }).toString({ timeZoneName: 'never' }));
+    const to = encodeURIComponent(now.toString({ timeZoneName: 'never' }));
+    const { status, body } = await api.get(`/events?programID=${otherProgram}&dateStart=${from}&dateEnd=${to}`);
+    expect(status).toBe(200);
+    expect(ids(body)).toEqual([created.past, created.current]);
+    const anyProgram = await api.get(`/events?dateStart=${from}&dateEnd=${to}&limit=50`);
+    expect(ids(anyProgram.body)).toEqual(expect.arrayContaining([created.past, created.current]));
+    expect(ids(anyProgram.body)).not.toContain(created.future);
+  });
+
+  test('skip and limit page through the results', async () => {
+    expect(ids((await api.get(`/events?programID=${otherProgram}&skip=1&limit=2`)).body)).toEqual([created.current, created.future]);
+  });
+
+  test.each([
+    ['active=yes', 'active'],
+    ['programID=bad%20id', 'programID'],
+    ['dateStart=tomorrow', 'dateStart'],
+    ['dateStart=2024-02-01T00:00:00Z&dateEnd=2024-01-01T00:00:00Z', 'dateEnd'],
+    ['limit=100', 'limit'],
+  ])('%s is 400 naming %s', async (query, field) => {
+    const { status, body } = await api.get(`/events?${query}`);
+    expect(status).toBe(400);
+    expect(body.errors.map((error: { field: string }) => error.field)).toEqual([field]);
+  });
+});
+
+describe('GET, PUT, DELETE /events/{eventID}', () => {
+  test('a list straight after a write shows it', async () => {
+    const program = await newProgram();
+    for (let round = 0; round < 3; round++) {
+      const event = (await api.post('/events', { programID: program, intervals: [] })).body;
+      expect(ids((await api.get(`/events?programID=${program}`)).body)).toContain(event.id);
+      await api.put(`/events/${event.id}`, { programID: program, eventName: `renamed-${round}` });
+      const listed = (await api.get(`/events?programID=${program}`)).body.find((e: { id: string }) => e.id === event.id);
+      expect(listed.eventName).toBe(`renamed-${round}`);
+      await api.delete(`/events/${event.id}`);
+      expect(ids((await api.get(`/events?programID=${program}`)).body)).not.toContain(event.id);
+    }
+  });
+
+  test('PUT keeps id and createdDateTime, replaces the rest; an unknown program is 400', async () => {
+    const event = (await api.post('/events', { programID, eventName: 'before', priority: 3 })).body;
+    const { status, body } = await api.put(`/events/${event.id}`, { programID, eventName: 'after' });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ id: event.id, createdDateTime: event.createdDateTime, eventName: 'after' });
+    expect(body.priority).toBeUndefined();
+    const moved = await api.put(`/events/${event.id}`, { programID: 'nowhere' });
+    expect(moved.status).toBe(400);
+    expect(moved.body.errors[0].field).toBe('programID');
+    expect((await api.get(`/events/${event.id}`)).body).toEqual(body);
+  });
+
+  test('unknown ids are 404 for GET, PUT and DELETE; DELETE returns the deleted event', async () => {
+    expect((await api.get('/events/missing')).status).toBe(404);
+    expect((await api.put('/events/missing', { programID })).status).toBe(404);
+    expect((await api.delete('/events/missing')).status).toBe(404);
+    const event = (await api.post('/events', { programID })).body;
+    const deleted = await api.delete(`/events/${event.id}`);
+    expect(deleted).toMatchObject({ status: 200, body: event });
+    expect((await api.delete(`/events/${event.id}`)).status).toBe(404);
+  });
+});
+
+itAnswersAsTheSpecSays(() => api);

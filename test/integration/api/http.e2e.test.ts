@@ -1,0 +1,59 @@
+import { ApiClient, itAnswersAsTheSpecSays } from '../../support/api-client';
+
+let api: ApiClient;
+beforeAll(async () => {
+  api = await ApiClient.start();
+});
+afterAll(() => api.close());
+
+test('GET /notifiers offers webhooks', async () => {
+  expect(await api.get('/notifiers')).toMatchObject({ status: 200, body: { WEBHOOK: true } });
+});
+
+test('a wrong method on a known path is 405 with Allow', async () => {
+  const response = await api.request('PATCH', '/programs');
+  expect(response.status).toBe(405);
+  expect(response.headers.get('allow')).toBe('GET, POST');
+  expect(response.body).toMatchObject({ status: 405, title: 'Method Not Allowed' });
+  expect((await api.request('POST', '/events/some-id')).headers.get('allow')).toBe('GET, PUT, DELETE');
+  expect((await api.request('DELETE', '/notifiers')).status).toBe(405);
+});
+
+test('unknown paths are 404 problems', async () => {
+  for (const path of ['/widgets', '/programs/a/b', '/']) {
+    const response = await api.get(path);
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ type: 'about:blank', status: 404, instance: expect.stringContaining('/openadr3/3.1.0') });
+  }
+});
+
+test('a body that is not JSON, or missing, is 400 naming body', async () => {
+  const malformed = await api.request('POST', '/programs', { body: '{"programName": ' });
+  expect(malformed.status).toBe(400);
+  expect(malformed.body.errors[0].field).toBe('body');
+  expect((await api.request('POST', '/programs')).body.errors[0]).toEqual({ field: 'body', reason: expect.stringContaining('required') });
+  expect((await api.post('/programs', ['not', 'an', 'object'])).body.errors[0].field).toBe('body');
+  expect((await api.post('/programs', null)).status).toBe(400);
+});
+
+test('a body over 1 MiB is 413 and writes nothing', async () => {
+  const programName = 'too-large';
+  const big = JSON.stringify({ programName, attributes: [{ type: 'BLOB', values: ['x'.repeat(1024 * 1024)] }] });
+  const response = await api.request('POST', '/programs', { body: big });
+  expect(response.status).toBe(413);
+  expect(response.body).toMatchObject({ status: 413, title: 'Content Too Large' });
+  expect((await api.get('/programs')).body).toEqual([]);
+});
+
+test('a program just under the size DynamoDB can store is refused with 413, not 500', async () => {
+  const response = await api.post('/programs', { programName: 'large', attributes: [{ type: 'BLOB', values: ['x'.repeat(500_000)] }] });
+  expect(response.status).toBe(413);
+  expect((await api.get('/programs')).body).toEqual([]);
+});
+
+test('every problem carries the request id that the logs carry', async () => {
+  const { body } = await api.get('/programs/missing');
+  expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+itAnswersAsTheSpecSays(() => api);

@@ -1,0 +1,78 @@
+import { ApiClient, itAnswersAsTheSpecSays } from '../../support/api-client';
+
+let api: ApiClient;
+let programID: string;
+beforeAll(async () => {
+  api = await ApiClient.start();
+  programID = (await api.post('/programs', { programName: 'subscriptions-e2e' })).body.id;
+});
+afterAll(() => api.close());
+
+const ids = (objects: { id: string }[]) => objects.map((object) => object.id);
+
+function subscription(fields: Record<string, unknown> = {}) {
+  return {
+    clientName: 'ven-1',
+    objectOperations: [{ objects: ['EVENT'], operations: ['CREATE', 'UPDATE'], callbackUrl: 'https://ven.example.com/hook', bearerToken: 'secret' }],
+    ...fields,
+  };
+}
+
+describe('subscriptions', () => {
+  test('POST creates with server-set clientID; what the client wrote comes back', async () => {
+    const request = subscription({ programID, targets: ['group-a'], clientID: 'spoofed' });
+    const { status, body } = await api.post('/subscriptions', request);
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ objectType: 'SUBSCRIPTION', clientID: 'anonymous', clientName: 'ven-1', programID, targets: ['group-a'] });
+    expect(body.objectOperations).toEqual(request.objectOperations);
+    expect((await api.get(`/subscriptions/${body.id}`)).body).toEqual(body);
+  });
+
+  test('invalid subscriptions are 400 naming the field', async () => {
+    const { status, body } = await api.post('/subscriptions', {
+      clientName: 'ven-1',
+      objectOperations: [{ objects: ['WIDGET'], operations: ['PATCH'], callbackUrl: 'not a url' }],
+    });
+    expect(status).toBe(400);
+    expect(body.errors.map((error: { field: string }) => error.field).sort()).toEqual(
+      ['objectOperations[0].callbackUrl', 'objectOperations[0].objects[0]', 'objectOperations[0].operations[0]'].sort(),
+    );
+    expect((await api.post('/subscriptions', { clientName: 'ven-1' })).body.errors).toEqual([{ field: 'objectOperations', reason: 'is required' }]);
+  });
+
+  test('GET filters by programID, clientName and objects, and pages', async () => {
+    const a = (await api.post('/subscriptions', subscription({ clientName: 'filter-a', programID }))).body;
+    const b = (
+      await api.post(
+        '/subscriptions',
+        subscription({
+          clientName: 'filter-b',
+          objectOperations: [{ objects: ['PROGRAM', 'SUBSCRIPTION'], operations: ['DELETE'], callbackUrl: 'https://ven.example.com/b' }],
+        }),
+      )
+    ).body;
+    expect(ids((await api.get('/subscriptions?clientName=filter-a')).body)).toEqual([a.id]);
+    expect(ids((await api.get(`/subscriptions?programID=${programID}&clientName=filter-a`)).body)).toEqual([a.id]);
+    expect(ids((await api.get('/subscriptions?objects=SUBSCRIPTION')).body)).toEqual([b.id]);
+    expect(ids((await api.get('/subscriptions?objects=PROGRAM&objects=EVENT')).body)).toEqual(expect.arrayContaining([a.id, b.id]));
+    expect((await api.get('/subscriptions?objects=VEN')).body).toEqual([]);
+    const all = ids((await api.get('/subscriptions')).body);
+    expect(ids((await api.get('/subscriptions?skip=1&limit=1')).body)).toEqual([all[1]]);
+    const bad = await api.get('/subscriptions?objects=WIDGET&clientName=');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((error: { field: string }) => error.field).sort()).toEqual(['clientName', 'objects']);
+  });
+
+  test('PUT replaces and keeps clientID; DELETE returns it; unknown ids are 404', async () => {
+    const created = (await api.post('/subscriptions', subscription())).body;
+    const { status, body } = await api.put(`/subscriptions/${created.id}`, subscription({ clientName: 'ven-2', clientID: 'spoofed' }));
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ id: created.id, clientID: 'anonymous', clientName: 'ven-2', createdDateTime: created.createdDateTime });
+    expect((await api.delete(`/subscriptions/${created.id}`)).body).toEqual(body);
+    expect((await api.get(`/subscriptions/${created.id}`)).status).toBe(404);
+    expect((await api.put(`/subscriptions/${created.id}`, subscription())).status).toBe(404);
+    expect((await api.get('/subscriptions/bad%2Fid')).status).toBe(400);
+  });
+});
+
+itAnswersAsTheSpecSays(() => api);

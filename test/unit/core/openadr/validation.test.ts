@@ -1,0 +1,70 @@
+import { InvalidInputError } from '../../../../lambdas/core/errors';
+import { eventRequest, programRequest, subscriptionRequest, validate } from '../../../../lambdas/core/openadr/validation';
+
+function issues(check: Parameters<typeof validate>[0], body: unknown) {
+  try {
+    validate(check, body);
+    return [];
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    return error.issues;
+  }
+}
+
+describe('request validation against the 3.1.0 schemas', () => {
+  test('accepts the smallest valid bodies and fields the schemas do not name', () => {
+    expect(issues(programRequest, { programName: 'p', vendorExtension: { any: 1 } })).toEqual([]);
+    expect(issues(eventRequest, { programID: 'p1' })).toEqual([]);
+    expect(issues(eventRequest, { programID: 'p1', intervals: [] })).toEqual([]);
+    expect(issues(subscriptionRequest, { clientName: 'c', objectOperations: [] })).toEqual([]);
+  });
+
+  test('nullable fields accept null; others do not', () => {
+    expect(issues(programRequest, { programName: 'p', targets: null, attributes: null, payloadDescriptors: null })).toEqual([]);
+    expect(issues(eventRequest, { programID: 'p1', eventName: null, priority: null })).toEqual([]);
+    expect(issues(eventRequest, { programID: null })).toEqual([{ field: 'programID', reason: 'must be a string, got null' }]);
+  });
+
+  test('lengths count characters, not bytes', () => {
+    expect(issues(programRequest, { programName: '€'.repeat(128) })).toEqual([]);
+    expect(issues(programRequest, { programName: '€'.repeat(129) })[0].field).toBe('programName');
+  });
+
+  test('integers: priority >= 0, interval ids int32, confidence 0-100', () => {
+    const interval = (id: unknown) => ({ programID: 'p', intervals: [{ id, payloads: [] }] });
+    expect(issues(eventRequest, interval(2 ** 31 - 1))).toEqual([]);
+    expect(issues(eventRequest, interval(2 ** 31))[0].field).toBe('intervals[0].id');
+    expect(issues(eventRequest, interval('1'))[0].field).toBe('intervals[0].id');
+    expect(issues(eventRequest, { programID: 'p', priority: -1 })[0].field).toBe('priority');
+    const descriptor = (confidence: number) => ({
+      programName: 'p',
+      payloadDescriptors: [{ objectType: 'REPORT_PAYLOAD_DESCRIPTOR', payloadType: 'USAGE', confidence }],
+    });
+    expect(issues(programRequest, descriptor(100))).toEqual([]);
+    expect(issues(programRequest, descriptor(101))[0].field).toBe('payloadDescriptors[0].confidence');
+  });
+
+  test('values may be numbers, strings, booleans or points, nothing else', () => {
+    const withValues = (values: unknown[]) => ({ programID: 'p', intervals: [{ id: 0, payloads: [{ type: 'X', values }] }] });
+    expect(issues(eventRequest, withValues([1, 2.5, 'a', false, { x: 1, y: 2 }]))).toEqual([]);
+    expect(issues(eventRequest, withValues([{ x: 1 }]))[0].field).toBe('intervals[0].payloads[0].values[0].y');
+    expect(issues(eventRequest, withValues([null]))[0].field).toBe('intervals[0].payloads[0].values[0]');
+  });
+
+  test('date-times need an offset; durations follow the spec pattern; special values pass', () => {
+    const period = (intervalPeriod: unknown) => ({ programID: 'p', intervalPeriod });
+    expect(issues(eventRequest, period({ start: '0001-01-01', duration: 'P9999Y' }))).toEqual([]);
+    expect(issues(eventRequest, period({ start: '2024-01-01T00:00:00.5+05:30', duration: 'P1W', randomizeStart: 'PT0.5S' }))).toEqual([]);
+    expect(issues(eventRequest, period({ start: '2024-01-01T00:00:00' }))[0].field).toBe('intervalPeriod.start');
+    expect(issues(eventRequest, period({ duration: 'P' }))[0].field).toBe('intervalPeriod.duration');
+  });
+
+  test('reports every issue at once', () => {
+    expect(issues(subscriptionRequest, { objectOperations: [{ objects: 'EVENT', operations: [], callbackUrl: 'x' }] })).toEqual([
+      { field: 'clientName', reason: 'is required' },
+      { field: 'objectOperations[0].objects', reason: 'must be an array, got "EVENT"' },
+      { field: 'objectOperations[0].callbackUrl', reason: expect.stringContaining('at least 2') },
+      { field: 'objectOperations[0].callbackUrl', reason: expect.stringContaining('absolute URI') },
+    ]);
+  });
+});
