@@ -5,22 +5,23 @@
 
 export const BASE_PATH = '/openadr3/3.1.0';
 
-/** What an entry may do to the table; the stack grants exactly this. */
-export type TableAccess = 'readWrite' | 'none';
-
 export interface ResourceEntry {
   /** The entry file is `lambdas/<name>.ts`, exporting `handler`. */
   name: string;
   /** Path templates below BASE_PATH, in API Gateway syntax. */
   paths: string[];
-  tableAccess: TableAccess;
+  /** The DynamoDB actions the entry uses on the table and its indexes; the stack grants exactly these. */
+  tableActions: string[];
 }
 
+const READ_WRITE = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
 export const RESOURCES: readonly ResourceEntry[] = [
-  { name: 'programs', paths: ['/programs', '/programs/{programID}'], tableAccess: 'readWrite' },
-  { name: 'events', paths: ['/events', '/events/{eventID}'], tableAccess: 'readWrite' },
-  { name: 'subscriptions', paths: ['/subscriptions', '/subscriptions/{subscriptionID}'], tableAccess: 'readWrite' },
-  { name: 'notifiers', paths: ['/notifiers'], tableAccess: 'none' },
+  // Deleting a program removes its events in batches.
+  { name: 'programs', paths: ['/programs', '/programs/{programID}'], tableActions: [...READ_WRITE, 'dynamodb:BatchWriteItem'] },
+  { name: 'events', paths: ['/events', '/events/{eventID}'], tableActions: READ_WRITE },
+  { name: 'subscriptions', paths: ['/subscriptions', '/subscriptions/{subscriptionID}'], tableActions: READ_WRITE },
+  { name: 'notifiers', paths: ['/notifiers'], tableActions: [] },
 ];
 
 /**

@@ -1,0 +1,41 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { VtnStackProps } from './vtn-stack';
+
+export class ContextError extends Error {}
+
+/**
+ * Stack settings from CDK context (`-c key=value` or cdk.json), each checked with a message
+ * naming the key: stage, tableName, destroyOnRemoval, programCacheTtlMs, eventCacheTtlMs,
+ * cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated).
+ */
+export function vtnStackProps(context: (key: string) => unknown): VtnStackProps {
+  const text = (key: string) => {
+    const value = context(key);
+    return value === undefined || value === null || value === '' ? undefined : String(value);
+  };
+  const count = (key: string) => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < 0) throw new ContextError(`context ${key} must be a whole number >= 0, got "${value}"`);
+    return number;
+  };
+  const stage = text('stage') ?? 'dev';
+  if (!/^[a-zA-Z0-9-]{1,20}$/.test(stage)) throw new ContextError(`context stage must be 1-20 letters, digits or -, got "${stage}"`);
+  const destroy = text('destroyOnRemoval');
+  if (destroy !== undefined && destroy !== 'true' && destroy !== 'false') {
+    throw new ContextError(`context destroyOnRemoval must be true or false, got "${destroy}"`);
+  }
+  const rateLimit = count('throttleRate');
+  const burstLimit = count('throttleBurst');
+  return {
+    stage,
+    tableName: text('tableName'),
+    removalPolicy: destroy === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    programCacheTtlMs: count('programCacheTtlMs'),
+    eventCacheTtlMs: count('eventCacheTtlMs'),
+    cacheCoherenceMs: count('cacheCoherenceMs'),
+    throttle: rateLimit !== undefined || burstLimit !== undefined ? { rateLimit: rateLimit ?? 500, burstLimit: burstLimit ?? 1000 } : undefined,
+    corsOrigins: text('corsOrigins')?.split(',').map((origin) => origin.trim()).filter(Boolean),
+  };
+}

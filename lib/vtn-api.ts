@@ -1,0 +1,141 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
+import { BASE_PATH, FALLBACK_RESOURCE, RESOURCES } from '../lambdas/routes';
+
+export interface VtnApiProps {
+  table: ITable;
+  programCacheTtlMs: number;
+  eventCacheTtlMs: number;
+  cacheCoherenceMs: number;
+  logRetention: RetentionDays;
+  /** Requests per second across the API, and the burst above it. */
+  throttle: { rateLimit: number; burstLimit: number };
+  /** Origins allowed by CORS; none (the default) means no CORS headers at all. */
+  corsOrigins: string[];
+  logRemovalPolicy: RemovalPolicy;
+}
+
+/** How every entry is bundled; the benchmark builds its bundles with the same options. */
+export const BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  target: 'node22',
+};
+
+export function entryPath(resource: string): string {
+  return join(__dirname, '..', 'lambdas', `${resource}.ts`);
+}
+
+/** The HTTP API and one function per resource entry of the route table. */
+export class VtnApi extends Construct {
+  readonly api: HttpApi;
+  readonly functions: Record<string, NodejsFunction> = {};
+
+  constructor(scope: Construct, id: string, props: VtnApiProps) {
+    super(scope, id);
+    const { table } = props;
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      description: `OpenADR 3.1.0 VTN (${Stack.of(this).stackName})`,
+      createDefaultStage: false,
+      corsPreflight:
+        props.corsOrigins.length > 0
+          ? {
+              allowOrigins: props.corsOrigins,
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+              allowHeaders: ['authorization', 'content-type'],
+              maxAge: Duration.hours(1),
+            }
+          : undefined,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    for (const resource of RESOURCES) {
+      const fn = new NodejsFunction(this, `${pascal(resource.name)}Function`, {
+        entry: entryPath(resource.name),
+        handler: 'handler',
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        memorySize: 1024,
+        // API Gateway gives up after 30 s; the handler answers 503 before its own deadline.
+        timeout: Duration.seconds(10),
+        loggingFormat: LoggingFormat.JSON,
+        logGroup: new LogGroup(this, `${pascal(resource.name)}Logs`, { retention: props.logRetention, removalPolicy: props.logRemovalPolicy }),
+        bundling: BUNDLING,
+        environment: {
+          NODE_OPTIONS: '--enable-source-maps',
+          TABLE_NAME: table.tableName,
+          VTN_PROGRAM_CACHE_TTL_MS: String(props.programCacheTtlMs),
+          VTN_EVENT_CACHE_TTL_MS: String(props.eventCacheTtlMs),
+          VTN_CACHE_COHERENCE_MS: String(props.cacheCoherenceMs),
+        },
+      });
+      if (resource.tableActions.length > 0) {
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: resource.tableActions,
+            // The table and its indexes by name: nothing else, and no wildcard.
+            resources: [table.tableArn, ...Object.values(TABLE_LAYOUT.indexes).map((index) => `${table.tableArn}/index/${index.indexName}`)],
+          }),
+        );
+      }
+      this.functions[resource.name] = fn;
+
+      const integration = new HttpLambdaIntegration(`${pascal(resource.name)}Integration`, fn);
+      for (const path of resource.paths) {
+        // ANY, so that the handler answers a wrong method with 405 and a problem body.
+        this.api.addRoutes({ path: `${BASE_PATH}${path}`, methods: [HttpMethod.ANY], integration });
+      }
+      if (resource.name === FALLBACK_RESOURCE) {
+        // Paths no route names get a problem 404 rather than API Gateway's own body.
+        new HttpRoute(this, 'FallbackRoute', { httpApi: this.api, routeKey: HttpRouteKey.DEFAULT, integration });
+      }
+    }
+  }
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

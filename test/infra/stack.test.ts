@@ -1,0 +1,183 @@
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { TABLE_LAYOUT } from '../../lambdas/core/storage/dynamo/table-layout';
+import { BASE_PATH, RESOURCES } from '../../lambdas/routes';
+import { ContextError, vtnStackProps } from '../../lib/context';
+import { VtnStack, type VtnStackProps } from '../../lib/vtn-stack';
+
+// The template is what is asserted; bundling the functions here would only slow the tests down.
+const testApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+function synth(props: Partial<VtnStackProps> = {}) {
+  const app = testApp();
+  const stack = new VtnStack(app, 'Test', { stage: 'test', ...props });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+const { template } = synth();
+
+/** The logical id of each resource entry's function, from its handler's code location. */
+function functionIds(): Record<string, string> {
+  const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
+  const ids: Record<string, string> = {};
+  for (const resource of RESOURCES) {
+    const id = Object.keys(functions).find((logicalId) => logicalId.startsWith(`Api${resource.name.charAt(0).toUpperCase()}${resource.name.slice(1)}Function`));
+    if (!id) throw new Error(`no function for ${resource.name}`);
+    ids[resource.name] = id;
+  }
+  return ids;
+}
+
+describe('the table', () => {
+  test('key schema and the four GSIs exactly, all projecting ALL', () => {
+    const tables = template.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(tables)).toHaveLength(1);
+    const table = Object.values(tables)[0].Properties;
+    expect(table.KeySchema).toEqual([
+      { AttributeName: 'objectType', KeyType: 'HASH' },
+      { AttributeName: 'id', KeyType: 'RANGE' },
+    ]);
+    const indexes = Object.fromEntries(
+      table.GlobalSecondaryIndexes.map((index: { IndexName: string; KeySchema: unknown; Projection: unknown }) => [
+        index.IndexName,
+        { keys: index.KeySchema, projection: index.Projection },
+      ]),
+    );
+    expect(indexes).toEqual({
+      'programName-index': { keys: [{ AttributeName: 'objectType', KeyType: 'HASH' }, { AttributeName: 'programName', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
+      'programID-index': { keys: [{ AttributeName: 'programID', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
+      'objectType-eventStart-index': { keys: [{ AttributeName: 'objectType', KeyType: 'HASH' }, { AttributeName: 'eventStart', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
+      'programID-eventStart-index': { keys: [{ AttributeName: 'programID', KeyType: 'HASH' }, { AttributeName: 'eventStart', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
+    });
+    expect(Object.keys(indexes).sort()).toEqual(Object.values(TABLE_LAYOUT.indexes).map((index) => index.indexName).sort());
+    expect(table.AttributeDefinitions).toEqual(
+      expect.arrayContaining(['objectType', 'id', 'programName', 'programID', 'eventStart'].map((name) => ({ AttributeName: name, AttributeType: 'S' }))),
+    );
+  });
+
+  test('on-demand, point-in-time recovery, retained and protected by default', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        TableName: 'openadr3-vtn-test',
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test('a throwaway stage can be destroyed with the stack', () => {
+    const destroyable = synth({ removalPolicy: RemovalPolicy.DESTROY }).template;
+    destroyable.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+  });
+});
+
+describe('the functions', () => {
+  test('one per resource entry: Node 22 on arm64, JSON logs with retention, table and cache settings', () => {
+    const ids = functionIds();
+    expect(Object.keys(ids)).toHaveLength(RESOURCES.length);
+    for (const id of Object.values(ids)) {
+      const fn = template.toJSON().Resources[id].Properties;
+      expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', LoggingConfig: { LogFormat: 'JSON' } });
+      expect(Object.keys(fn.Environment.Variables).sort()).toEqual(
+        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_PROGRAM_CACHE_TTL_MS'].sort(),
+      );
+      expect(fn.Environment.Variables.VTN_PROGRAM_CACHE_TTL_MS).toBe('3600000');
+    }
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+    expect(Object.values(logGroups).every((group) => group.Properties.RetentionInDays === 30)).toBe(true);
+  });
+
+  test("each function's policy allows only its own actions, only on this table and its indexes", () => {
+    const ids = functionIds();
+    const policies = template.findResources('AWS::IAM::Policy');
+    for (const resource of RESOURCES) {
+      const roleId = template.toJSON().Resources[ids[resource.name]].Properties.Role['Fn::GetAtt'][0];
+      const attached = Object.values(policies).filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId));
+      const statements = attached.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+      if (resource.tableActions.length === 0) {
+        expect(statements).toEqual([]);
+        continue;
+      }
+      expect(statements).toHaveLength(1);
+      const [statement] = statements;
+      expect(statement.Effect).toBe('Allow');
+      expect([statement.Action].flat().sort()).toEqual([...resource.tableActions].sort());
+      const resources = statement.Resource.map((arn: unknown) => JSON.stringify(arn));
+      expect(resources.every((arn: string) => /StorageTable\w+","Arn"/.test(arn))).toBe(true);
+      expect(resources.some((arn: string) => arn.includes('*'))).toBe(false);
+      const indexes = resources.map((arn: string) => /\/index\/([\w-]+)/.exec(arn)?.[1]).filter(Boolean);
+      expect(indexes.sort()).toEqual(Object.values(TABLE_LAYOUT.indexes).map((index) => index.indexName).sort());
+    }
+  });
+});
+
+describe('the HTTP API', () => {
+  test('every route of the route table goes to its function; unknown paths to the fallback', () => {
+    const ids = functionIds();
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties);
+    const targetFunction = (target: unknown) => {
+      const integrationId = JSON.stringify(target).match(/"Ref":"([^"]+)"/)?.[1] as string;
+      const uri = integrations[integrationId].Properties.IntegrationUri;
+      return uri['Fn::GetAtt'][0] as string;
+    };
+    const wired = Object.fromEntries(routes.map((route) => [route.RouteKey, targetFunction(route.Target)]));
+    const expected: Record<string, string> = { $default: ids.notifiers };
+    for (const resource of RESOURCES) for (const path of resource.paths) expected[`ANY ${BASE_PATH}${path}`] = ids[resource.name];
+    expect(wired).toEqual(expected);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { PayloadFormatVersion: '2.0', IntegrationType: 'AWS_PROXY' });
+  });
+
+  test('throttling and access logs on the default stage; no CORS unless configured', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    expect(template.findResources('AWS::ApiGatewayV2::Api', { Properties: { CorsConfiguration: Match.anyValue() } })).toEqual({});
+    const withCors = synth({ corsOrigins: ['https://ui.example.com'] }).template;
+    withCors.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://ui.example.com'] }) });
+  });
+
+  test('outputs the API URL and the table name', () => {
+    template.hasOutput('ApiUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+    expect(JSON.stringify(template.toJSON().Outputs.ApiUrl.Value)).toContain(BASE_PATH);
+    template.hasOutput('TableName', Match.anyValue());
+  });
+});
+
+describe('context', () => {
+  test('reads and checks every setting', () => {
+    const props = vtnStackProps((key) => ({ stage: 'prod', destroyOnRemoval: 'false', eventCacheTtlMs: '60000', corsOrigins: 'https://a, https://b' })[key]);
+    expect(props).toMatchObject({ stage: 'prod', removalPolicy: RemovalPolicy.RETAIN, eventCacheTtlMs: 60000, corsOrigins: ['https://a', 'https://b'] });
+    expect(() => vtnStackProps((key) => (key === 'eventCacheTtlMs' ? 'soon' : undefined))).toThrow(ContextError);
+    expect(() => vtnStackProps((key) => (key === 'destroyOnRemoval' ? 'yes' : undefined))).toThrow(/destroyOnRemoval/);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  function nagged(extra: (stack: VtnStack) => void = () => undefined) {
+    const app = testApp();
+    const stack = new VtnStack(app, 'Nagged', { stage: 'test' });
+    extra(stack);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    return () => app.synth();
+  }
+
+  test('passes: every finding is fixed or acknowledged with its reason', () => {
+    expect(nagged()).not.toThrow();
+  });
+
+  test('is live: a wildcard grant added to a function fails the synth', () => {
+    const withWildcard = nagged((stack) =>
+      stack.api.functions.events.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:*'], resources: ['*'] })),
+    );
+    expect(withWildcard).toThrow(/AwsSolutions-IAM5\[Action::dynamodb:\*\]/);
+  });
+});
