@@ -9,6 +9,8 @@ export interface VtnConfig {
   programCacheTtlMs: number;
   eventCacheTtlMs: number;
   cacheCoherenceMs: number;
+  /** How long a write waits for the GSIs to show it; 0 does not wait. */
+  indexSettleMs: number;
   logLevel: LogLevel;
 }
 
@@ -43,6 +45,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
     programCacheTtlMs: milliseconds(env, 'VTN_PROGRAM_CACHE_TTL_MS', 3_600_000),
     eventCacheTtlMs: milliseconds(env, 'VTN_EVENT_CACHE_TTL_MS', 300_000),
     cacheCoherenceMs: milliseconds(env, 'VTN_CACHE_COHERENCE_MS', 1_000),
+    indexSettleMs: milliseconds(env, 'VTN_INDEX_SETTLE_MS', 3_000),
     logLevel,
   };
 }

@@ -32,6 +32,7 @@ export function storageFor(config: VtnConfig): DynamoStorage {
     programCacheTtlMs: config.programCacheTtlMs,
     eventCacheTtlMs: config.eventCacheTtlMs,
     coherenceMs: config.cacheCoherenceMs,
+    indexSettleMs: config.indexSettleMs,
   });
 }
 

@@ -17,6 +17,7 @@ import {
   toItem,
   type Item,
 } from './item-codec';
+import { IndexPropagation } from './index-propagation';
 import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
 
 export interface DynamoStorageOptions {
@@ -30,6 +31,8 @@ export interface DynamoStorageOptions {
   nameClaimLeaseMs?: number;
   /** Time a program delete spends removing its events before leaving the rest for later. */
   purgeBudgetMs?: number;
+  /** How long a write waits for the indexes to show it (see IndexPropagation). */
+  indexSettleMs?: number;
   clock?: () => number;
 }
 
@@ -77,12 +80,18 @@ export class DynamoStorage implements VtnStorage {
   private readonly coherence: CacheCoherence;
   private readonly nameClaimLeaseMs: number;
   private readonly purgeBudgetMs: number;
+  private readonly indexPropagation: IndexPropagation;
 
   constructor(options: DynamoStorageOptions) {
     this.gateway = new DynamoGateway(options.client, options.tableName);
     this.clock = options.clock ?? Date.now;
     this.nameClaimLeaseMs = options.nameClaimLeaseMs ?? 30_000;
     this.purgeBudgetMs = options.purgeBudgetMs ?? 5_000;
+    this.indexPropagation = new IndexPropagation(this.gateway, {
+      timeoutMs: options.indexSettleMs ?? 3_000,
+      clock: this.clock,
+      sleep,
+    });
     this.programCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
     this.eventPageCache = new TtlCache(options.eventCacheTtlMs, this.clock);
     this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, (kind) =>
@@ -428,10 +437,11 @@ export class DynamoStorage implements VtnStorage {
   }
 
   private async putNew(object: StoredObject): Promise<void> {
+    const item = toItem(object, 1);
     try {
       await this.gateway.put({
           TableName: this.gateway.tableName,
-          Item: toItem(object, 1),
+          Item: item,
           ConditionExpression: 'attribute_not_exists(#id)',
           ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
         });
@@ -439,6 +449,7 @@ export class DynamoStorage implements VtnStorage {
       if (isConditionFailure(error)) throw new ConflictError(`${object.objectType.toLowerCase()} ${object.id} already exists`);
       throw error;
     }
+    await this.indexPropagation.settle(undefined, item);
   }
 
   private async createObject<T extends StoredObject>(object: T, kinds: CachedKind[]): Promise<T> {
@@ -467,10 +478,11 @@ export class DynamoStorage implements VtnStorage {
       if (next.id !== id || next.objectType !== objectType) throw new Error('an update may not change id or objectType');
       await beforeWrite?.(next, current);
       const version = itemVersion(item);
+      const nextItem = toItem(next, version + 1);
       try {
         await this.gateway.put({
             TableName: this.gateway.tableName,
-            Item: toItem(next, version + 1),
+            Item: nextItem,
             ConditionExpression: '#version = :version',
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':version': { N: String(version) } },
@@ -480,6 +492,7 @@ export class DynamoStorage implements VtnStorage {
         if (isConditionFailure(error)) continue;
         throw error;
       }
+      await this.indexPropagation.settle(item, nextItem);
       if (kinds.length) await this.coherence.recordWrite(kinds);
       return next;
     }
@@ -500,6 +513,7 @@ export class DynamoStorage implements VtnStorage {
       if (isConditionFailure(error)) throw new NotFoundError(objectType, id);
       throw error;
     }
+    await this.indexPropagation.settle(result.Attributes, undefined);
     if (kinds.length) await this.coherence.recordWrite(kinds);
     return fromItem<T>(result.Attributes as Item);
   }

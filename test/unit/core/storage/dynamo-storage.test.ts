@@ -44,6 +44,8 @@ function storage(): DynamoStorage {
     eventCacheTtlMs: 300_000,
     coherenceMs: 1_000,
     clock: () => clockMs,
+    // Index propagation has its own tests; here the mocked indexes never show a write.
+    indexSettleMs: 0,
   });
 }
 

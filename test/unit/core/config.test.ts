@@ -1,0 +1,48 @@
+import { ConfigError, readConfig } from '../../../lambdas/core/config';
+
+describe('readConfig', () => {
+  test('defaults', () => {
+    expect(readConfig({})).toEqual({
+      tableName: 'openadr3-vtn',
+      dynamodbEndpoint: undefined,
+      programCacheTtlMs: 3_600_000,
+      eventCacheTtlMs: 300_000,
+      cacheCoherenceMs: 1_000,
+      indexSettleMs: 3_000,
+      logLevel: 'info',
+    });
+  });
+
+  test('reads every setting', () => {
+    expect(
+      readConfig({
+        TABLE_NAME: 'vtn-prod',
+        DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+        VTN_PROGRAM_CACHE_TTL_MS: '60000',
+        VTN_EVENT_CACHE_TTL_MS: '0',
+        VTN_CACHE_COHERENCE_MS: '250',
+        VTN_INDEX_SETTLE_MS: '0',
+        VTN_LOG_LEVEL: 'warn',
+      }),
+    ).toEqual({
+      tableName: 'vtn-prod',
+      dynamodbEndpoint: 'http://127.0.0.1:8000',
+      programCacheTtlMs: 60_000,
+      eventCacheTtlMs: 0,
+      cacheCoherenceMs: 250,
+      indexSettleMs: 0,
+      logLevel: 'warn',
+    });
+  });
+
+  test.each([
+    ['TABLE_NAME', 'a b'],
+    ['DYNAMODB_ENDPOINT', 'localhost:8000'],
+    ['VTN_EVENT_CACHE_TTL_MS', '5m'],
+    ['VTN_CACHE_COHERENCE_MS', '-1'],
+    ['VTN_LOG_LEVEL', 'verbose'],
+  ])('a bad %s fails naming it', (name, value) => {
+    expect(() => readConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => readConfig({ [name]: value })).toThrow(name);
+  });
+});
