@@ -21,7 +21,9 @@ export function string(options: { min?: number; max?: number; pattern?: RegExp; 
   return (value, path, issues) => {
     if (typeof value !== 'string') return void issues.push({ field: path, reason: `must be a string, got ${describe(value)}` });
     const length = [...value].length;
-    if (options.min !== undefined && length < options.min) issues.push({ field: path, reason: `must be at least ${options.min} characters long` });
+    if (options.min !== undefined && length < options.min) {
+      issues.push({ field: path, reason: options.min === 1 ? 'must not be empty' : `must be at least ${options.min} characters long` });
+    }
     if (options.max !== undefined && length > options.max) issues.push({ field: path, reason: `must be at most ${options.max} characters long` });
     if (options.pattern && !options.pattern.test(value)) issues.push({ field: path, reason: `must match ${options.patternText ?? options.pattern.source}` });
   };
