@@ -16,9 +16,9 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
 import { BASE_PATH, FALLBACK_RESOURCE, RESOURCES } from '../lambdas/routes';
+import { BUNDLING, entryPath } from './bundling';
 
 export interface VtnApiProps {
   table: ITable;
@@ -33,16 +33,6 @@ export interface VtnApiProps {
   logRemovalPolicy: RemovalPolicy;
 }
 
-/** How every entry is bundled; the benchmark builds its bundles with the same options. */
-export const BUNDLING = {
-  minify: true,
-  sourceMap: true,
-  target: 'node22',
-};
-
-export function entryPath(resource: string): string {
-  return join(__dirname, '..', 'lambdas', `${resource}.ts`);
-}
 
 /** The HTTP API and one function per resource entry of the route table. */
 export class VtnApi extends Construct {

@@ -25,11 +25,19 @@ export interface ApiRequest {
 }
 
 export async function invokeApi(request: ApiRequest): Promise<APIGatewayProxyStructuredResultV2> {
+  const { resource, event } = routeRequest(request);
+  return loadHandler(resource)(event, lambdaContext(event));
+}
+
+/** The entry that serves a request and the event API Gateway would send it. */
+export function routeRequest(request: ApiRequest): { resource: string; event: APIGatewayProxyEventV2 } {
   const url = new URL(request.url, 'http://local');
   const match = matchRoute(url.pathname);
   const routeKey = match ? `ANY ${BASE_PATH}${match.path}` : '$default';
-  const event = apiGatewayEvent(request, url, routeKey, match?.pathParameters);
-  return loadHandler(match?.resource.name ?? FALLBACK_RESOURCE)(event, lambdaContext(event));
+  return {
+    resource: match?.resource.name ?? FALLBACK_RESOURCE,
+    event: apiGatewayEvent(request, url, routeKey, match?.pathParameters),
+  };
 }
 
 const handlers = new Map<string, LambdaHandler>();

@@ -12,6 +12,7 @@ import type { VtnStorage } from './storage/port';
  */
 interface Runtime {
   config: VtnConfig;
+  client: DynamoDBClient;
   storage: VtnStorage;
   operations: VtnOperations;
 }
@@ -19,13 +20,16 @@ interface Runtime {
 let current: Runtime | undefined;
 let rootLogger: Logger | undefined;
 
-export function storageFor(config: VtnConfig): DynamoStorage {
-  const client = new DynamoDBClient({
+function clientFor(config: VtnConfig): DynamoDBClient {
+  return new DynamoDBClient({
     endpoint: config.dynamodbEndpoint,
     // A local endpoint needs some region; AWS sets AWS_REGION in Lambda.
     region: process.env.AWS_REGION ?? (config.dynamodbEndpoint ? 'local' : undefined),
     maxAttempts: 3,
   });
+}
+
+export function storageFor(config: VtnConfig, client: DynamoDBClient): DynamoStorage {
   return new DynamoStorage({
     client,
     tableName: config.tableName,
@@ -39,8 +43,9 @@ export function storageFor(config: VtnConfig): DynamoStorage {
 function runtime(): Runtime {
   if (!current) {
     const config = readConfig();
-    const storage = storageFor(config);
-    current = { config, storage, operations: new VtnOperations(storage) };
+    const client = clientFor(config);
+    const storage = storageFor(config, client);
+    current = { config, client, storage, operations: new VtnOperations(storage) };
   }
   return current;
 }
@@ -48,6 +53,11 @@ function runtime(): Runtime {
 /** The OpenADR operations over this instance's storage. */
 export function vtn(): VtnOperations {
   return runtime().operations;
+}
+
+/** This instance's DynamoDB client, for instrumentation (the benchmark counts its requests). */
+export function dynamoClient(): DynamoDBClient {
+  return runtime().client;
 }
 
 export function logger(): Logger {

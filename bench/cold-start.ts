@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { BUNDLING, entryPath } from '../lib/bundling';
+import { routeRequest, type ApiRequest } from '../local/api-gateway';
+import { percentile } from './stats';
+
+const BUILD_DIR = join(__dirname, '.build');
+
+/** Bundles an entry as the CDK stack does (NodejsFunction's esbuild options); returns its path. */
+async function bundle(name: string, entry: string): Promise<string> {
+  const outfile = join(BUILD_DIR, name, 'index.js');
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    external: BUNDLING.externalModules,
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+/** A fresh Node process loads the bundle and serves one request; times are from process start. */
+const RUNNER = `
+const t0 = performance.now();
+const { handler } = require(process.argv[1]);
+const loaded = performance.now();
+const event = JSON.parse(process.argv[2]);
+handler(event, { getRemainingTimeInMillis: () => 10000, awsRequestId: 'cold' }).then((result) => {
+  const done = performance.now();
+  process.stdout.write(JSON.stringify({ status: result.statusCode, processStartMs: t0, loadMs: loaded - t0, firstRequestMs: done - loaded, totalMs: done }));
+  // Keep-alive sockets would hold the process open.
+  process.exit(0);
+});
+`;
+
+export interface ColdStart {
+  bundleBytes: number;
+  /** Process start to first response, median of the runs. */
+  coldStartMs: number;
+  loadMs: number;
+  firstRequestMs: number;
+}
+
+interface Run {
+  status: number;
+  totalMs: number;
+  loadMs: number;
+  firstRequestMs: number;
+}
+
+// Asynchronous: the embedded database the child talks to runs in this process.
+async function runFresh(bundlePath: string, event: unknown, env: NodeJS.ProcessEnv): Promise<Run> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', RUNNER, bundlePath, JSON.stringify(event)], { env, encoding: 'utf8', timeout: 30_000 });
+  return JSON.parse(stdout) as Run;
+}
+
+export async function measureColdStarts(
+  entries: { name: string; request: ApiRequest }[],
+  env: NodeJS.ProcessEnv,
+  runs: number,
+): Promise<Record<string, ColdStart>> {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const noopEntry = join(BUILD_DIR, 'noop.ts');
+  writeFileSync(noopEntry, "export const handler = async () => ({ statusCode: 200, body: '{}' });\n");
+  const targets = [
+    ...entries.map(({ name, request }) => ({ name, entry: entryPath(name), event: routeRequest(request).event })),
+    { name: 'noop', entry: noopEntry, event: {} },
+  ];
+  const results: Record<string, ColdStart> = {};
+  for (const target of targets) {
+    const bundlePath = await bundle(target.name, target.entry);
+    const samples: Run[] = [];
+    for (let run = 0; run < runs; run++) {
+      const sample = await runFresh(bundlePath, target.event, env);
+      if (sample.status >= 400) throw new Error(`${target.name} answered ${sample.status} on its first request`);
+      samples.push(sample);
+    }
+    results[target.name] = {
+      bundleBytes: statSync(bundlePath).size,
+      coldStartMs: percentile(samples.map((sample) => sample.totalMs), 50),
+      loadMs: percentile(samples.map((sample) => sample.loadMs), 50),
+      firstRequestMs: percentile(samples.map((sample) => sample.firstRequestMs), 50),
+    };
+  }
+  return results;
+}

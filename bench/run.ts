@@ -1,0 +1,282 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Temporal } from 'temporal-polyfill';
+import { readConfig } from '../lambdas/core/config';
+import { newObjectId } from '../lambdas/core/ids';
+import { hydrate } from '../lambdas/core/openadr/temporal-fields';
+import type { Program } from '../lambdas/core/openadr/types';
+import { dynamoClient, resetRuntime, storageFor } from '../lambdas/core/runtime';
+import { ensureTable } from '../lambdas/core/storage/dynamo/ensure-table';
+import { BASE_PATH } from '../lambdas/routes';
+import { invokeApi, type ApiRequest } from '../local/api-gateway';
+import { localDynamoClient, startEmbeddedDynamo } from '../local/embedded-dynamodb';
+import { measureColdStarts } from './cold-start';
+import { DynamoMeter } from './meter';
+import { seed, type DataSet } from './seed';
+import { mean, percentile, round } from './stats';
+
+/**
+ * The benchmark: latency, DynamoDB requests and read capacity of the hot paths through the real
+ * handlers (API Gateway v2 events, in process) on an embedded dynalite; how cost scales with the
+ * table; cross-instance coherence; and cold starts of the bundles the stack deploys.
+ * Sizes and iteration counts come from the environment (see README); every part is bounded.
+ */
+
+function setting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1, got "${raw}"`);
+  return value;
+}
+
+const SIZE = {
+  programs: setting('BENCH_PROGRAMS', 50),
+  events: setting('BENCH_EVENTS', 20_000),
+  subscriptions: setting('BENCH_SUBSCRIPTIONS', 500),
+};
+const SMALL_EVENTS = setting('BENCH_SMALL_EVENTS', 1_000);
+const ITERATIONS = setting('BENCH_ITERATIONS', 200);
+const COHERENCE_TRIALS = setting('BENCH_COHERENCE_TRIALS', 8);
+const COLD_START_RUNS = setting('BENCH_COLD_START_RUNS', 5);
+
+const results: Record<string, number> = {};
+const table: string[][] = [];
+
+function record(metric: string, value: number): void {
+  results[metric] = round(value, 3);
+}
+
+const label = (count: number) => (count % 1000 === 0 ? `${count / 1000}k` : String(count));
+
+/** Runs a request shape `iterations` times through the handlers, after one unmeasured warm-up. */
+async function measure(name: string, iterations: number, request: (iteration: number) => ApiRequest): Promise<void> {
+  const meter = new DynamoMeter();
+  meter.attach(dynamoClient());
+  const send = async (iteration: number) => {
+    const response = await invokeApi(request(iteration));
+    if ((response.statusCode ?? 500) >= 400) throw new Error(`${name}: ${response.statusCode} ${response.body}`);
+  };
+  await send(-1);
+  try {
+    await measureAttached(name, iterations, meter, send);
+  } finally {
+    meter.detach();
+  }
+}
+
+async function measureAttached(name: string, iterations: number, meter: DynamoMeter, send: (iteration: number) => Promise<void>): Promise<void> {
+  const latencies: number[] = [];
+  const requests: number[] = [];
+  const readUnits: number[] = [];
+  const writeUnits: number[] = [];
+  for (let iteration = 0; iteration < iterations; iteration++) {
+    const before = meter.snapshot();
+    const startedAt = performance.now();
+    await send(iteration);
+    latencies.push(performance.now() - startedAt);
+    const after = meter.snapshot();
+    requests.push(after.requests - before.requests);
+    readUnits.push(after.readUnits - before.readUnits);
+    writeUnits.push(after.writeUnits - before.writeUnits);
+  }
+  record(`${name}_p50_ms`, percentile(latencies, 50));
+  record(`${name}_p99_ms`, percentile(latencies, 99));
+  record(`${name}_dynamodb_requests`, mean(requests));
+  record(`${name}_read_units`, mean(readUnits));
+  if (mean(writeUnits) > 0) record(`${name}_write_units`, mean(writeUnits));
+  table.push([
+    name,
+    percentile(latencies, 50).toFixed(2),
+    percentile(latencies, 99).toFixed(2),
+    mean(requests).toFixed(2),
+    mean(readUnits).toFixed(2),
+    mean(writeUnits).toFixed(2),
+  ]);
+}
+
+/** A handler runtime as a fresh Lambda instance would build it, with or without caches. */
+function useRuntime(tableName: string, caches: 'warm' | 'cold'): void {
+  process.env.TABLE_NAME = tableName;
+  process.env.VTN_PROGRAM_CACHE_TTL_MS = caches === 'warm' ? '3600000' : '0';
+  process.env.VTN_EVENT_CACHE_TTL_MS = caches === 'warm' ? '300000' : '0';
+  resetRuntime();
+}
+
+const get = (path: string): ApiRequest => ({ method: 'GET', url: `${BASE_PATH}${path}` });
+const send = (method: string, path: string, body: unknown): ApiRequest => ({
+  method,
+  url: `${BASE_PATH}${path}`,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+function eventBody(programID: string, iteration: number) {
+  const start = Temporal.Now.instant().add({ hours: 24 + (iteration % 48) });
+  return {
+    programID,
+    eventName: `bench-${iteration}`,
+    targets: ['feeder-1'],
+    intervalPeriod: { start: start.toString(), duration: 'PT1H' },
+    intervals: [0, 1, 2, 3].map((id) => ({ id, payloads: [{ type: 'PRICE', values: [0.1 * id] }] })),
+  };
+}
+
+async function hotPaths(tableName: string, data: DataSet): Promise<void> {
+  const programs = data.programIDs.slice(0, 5);
+  const week = `dateStart=${Temporal.Now.instant().toString()}&dateEnd=${Temporal.Now.instant().add({ hours: 24 * 7 }).toString()}`;
+  for (const caches of ['warm', 'cold'] as const) {
+    useRuntime(tableName, caches);
+    await measure(`programs_list_${caches}`, ITERATIONS, () => get('/programs'));
+    await measure(`program_get_${caches}`, ITERATIONS, (i) => get(`/programs/${data.programIDs[Math.abs(i) % data.programIDs.length]}`));
+    await measure(`events_by_program_${caches}`, ITERATIONS, (i) => get(`/events?programID=${programs[Math.abs(i) % programs.length]}`));
+    await measure(`events_by_program_dates_${caches}`, ITERATIONS, (i) => get(`/events?programID=${programs[Math.abs(i) % programs.length]}&${week}`));
+    await measure(`events_active_${caches}`, ITERATIONS, () => get('/events?active=true'));
+    await measure(`event_get_${caches}`, ITERATIONS, (i) => get(`/events/${data.eventIDs[Math.abs(i) % data.eventIDs.length]}`));
+    const writes = Math.max(1, Math.floor(ITERATIONS / 2));
+    await measure(`event_create_${caches}`, writes, (i) => send('POST', '/events', eventBody(programs[0], i)));
+    const updated = data.eventIDs.slice(0, 10);
+    await measure(`event_update_${caches}`, writes, (i) => {
+      const index = Math.abs(i) % updated.length;
+      return send('PUT', `/events/${updated[index]}`, eventBody(data.programIDs[index % data.programIDs.length], i));
+    });
+  }
+}
+
+/** The same event queries, caches off, on a small and a large table: their cost should not grow with it. */
+async function scale(tables: { tableName: string; events: number; data: DataSet }[]): Promise<void> {
+  const scaleIterations = Math.max(20, Math.floor(ITERATIONS / 2));
+  for (const { tableName, events, data } of tables) {
+    useRuntime(tableName, 'cold');
+    const programID = data.programIDs[0];
+    const week = `dateStart=${data.from.add({ hours: 24 * 100 }).toString()}&dateEnd=${data.from.add({ hours: 24 * 107 }).toString()}`;
+    const size = label(events);
+    // limit=10 fills a page on both tables, so the two read the same number of items.
+    await measure(`events_by_program_${size}`, scaleIterations, () => get(`/events?programID=${programID}&limit=10`));
+    await measure(`events_by_date_${size}`, scaleIterations, () => get(`/events?${week}&limit=10`));
+    await measure(`events_active_${size}`, scaleIterations, () => get('/events?active=true&limit=10'));
+    await measure(`events_all_${size}`, scaleIterations, () => get('/events?skip=100&limit=10'));
+  }
+  const [small, large] = tables.map(({ events }) => label(events));
+  for (const query of ['events_by_program', 'events_by_date', 'events_active', 'events_all']) {
+    record(`${query}_${large}_to_${small}_p50_ratio`, results[`${query}_${large}_p50_ms`] / results[`${query}_${small}_p50_ms`]);
+    record(`${query}_${large}_to_${small}_read_units_ratio`, results[`${query}_${large}_read_units`] / results[`${query}_${small}_read_units`]);
+  }
+}
+
+/** How long until an independently loaded instance sees another's write, and what it reads meanwhile. */
+async function coherence(endpoint: string, tableName: string): Promise<void> {
+  process.env.TABLE_NAME = tableName;
+  process.env.VTN_PROGRAM_CACHE_TTL_MS = '3600000';
+  const config = readConfig();
+  const writerClient = localDynamoClient(endpoint);
+  const readerClient = localDynamoClient(endpoint);
+  const meter = new DynamoMeter();
+  meter.attach(readerClient);
+  const writer = storageFor(config, writerClient);
+  const reader = storageFor(config, readerClient);
+  await reader.programs.list({ skip: 0, limit: 50 });
+
+  const visibleAfter: number[] = [];
+  const readsPerSecond: number[] = [];
+  for (let trial = 0; trial < COHERENCE_TRIALS; trial++) {
+    // Land each write at a different point of the reader's check window.
+    await new Promise((resolve) => setTimeout(resolve, Math.floor((trial / COHERENCE_TRIALS) * config.cacheCoherenceMs)));
+    const marker = `coherence-${trial}-${newObjectId()}`;
+    const stamp = Temporal.Now.instant().toString();
+    await writer.programs.create(
+      hydrate<Program>('PROGRAM', { id: newObjectId(), objectType: 'PROGRAM', programName: marker, targets: [marker], createdDateTime: stamp, modificationDateTime: stamp }),
+    );
+    const writtenAt = performance.now();
+    const before = meter.snapshot();
+    while ((await reader.programs.list({ skip: 0, limit: 1, targets: [marker] })).length === 0) {
+      if (performance.now() - writtenAt > 10 * config.cacheCoherenceMs + 5000) throw new Error('the reader never saw the write');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const elapsed = performance.now() - writtenAt;
+    visibleAfter.push(elapsed);
+    readsPerSecond.push((meter.snapshot().requests - before.requests) / Math.max(elapsed / 1000, config.cacheCoherenceMs / 1000));
+  }
+  writerClient.destroy();
+  readerClient.destroy();
+  record('coherence_bound_ms', config.cacheCoherenceMs);
+  record('coherence_visible_ms', percentile(visibleAfter, 50));
+  record('coherence_visible_max_ms', Math.max(...visibleAfter));
+  record('coherence_check_reads_per_second', Math.max(...readsPerSecond));
+}
+
+function printTable(): void {
+  const header = ['request', 'p50 ms', 'p99 ms', 'DynamoDB req', 'read units', 'write units'];
+  const rows = [header, ...table];
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
+  process.stdout.write(`\n${line(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n`);
+  for (const row of table) process.stdout.write(`${line(row)}\n`);
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  process.env.VTN_LOG_LEVEL = 'silent';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  const database = await startEmbeddedDynamo();
+  process.env.DYNAMODB_ENDPOINT = database.endpoint;
+  const client = localDynamoClient(database.endpoint);
+  try {
+    const large = { tableName: 'vtn-bench-large', events: SIZE.events };
+    const small = { tableName: 'vtn-bench-small', events: SMALL_EVENTS };
+    process.stdout.write(`seeding ${SIZE.programs} programs, ${SIZE.events} events, ${SIZE.subscriptions} subscriptions (and a ${SMALL_EVENTS}-event table)...\n`);
+    const seeded = [];
+    for (const target of [small, large]) {
+      await ensureTable(client, target.tableName);
+      seeded.push({ ...target, data: await seed(client, target.tableName, { ...SIZE, events: target.events }) });
+    }
+    const [smallData, largeData] = seeded;
+    record('seed_seconds', (performance.now() - startedAt) / 1000);
+
+    process.stdout.write(`hot paths on ${SIZE.events} events (${ITERATIONS} requests each; writes half that)...\n`);
+    await hotPaths(large.tableName, largeData.data);
+    process.stdout.write('scale: the same queries on both tables, caches off...\n');
+    await scale([smallData, largeData]);
+    process.stdout.write('coherence between two instances...\n');
+    await coherence(database.endpoint, large.tableName);
+    process.stdout.write('cold starts of the deployed bundles...\n');
+    const coldStarts = await measureColdStarts(
+      [
+        { name: 'programs', request: { method: 'GET', url: `${BASE_PATH}/programs` } },
+        { name: 'events', request: { method: 'GET', url: `${BASE_PATH}/events?programID=${largeData.data.programIDs[0]}` } },
+        { name: 'subscriptions', request: { method: 'GET', url: `${BASE_PATH}/subscriptions?limit=10` } },
+        { name: 'notifiers', request: { method: 'GET', url: `${BASE_PATH}/notifiers` } },
+      ],
+      { ...process.env, TABLE_NAME: large.tableName },
+      COLD_START_RUNS,
+    );
+    for (const [name, cold] of Object.entries(coldStarts)) {
+      record(`${name}_bundle_bytes`, cold.bundleBytes);
+      record(`${name}_cold_start_ms`, cold.coldStartMs);
+      record(`${name}_cold_load_ms`, cold.loadMs);
+      record(`${name}_cold_first_request_ms`, cold.firstRequestMs);
+    }
+  } finally {
+    resetRuntime();
+    client.destroy();
+    await database.close();
+  }
+  record('bench_seconds', (performance.now() - startedAt) / 1000);
+
+  printTable();
+  process.stdout.write('\n');
+  const width = Math.max(...Object.keys(results).map((key) => key.length));
+  for (const [metric, value] of Object.entries(results)) {
+    if (!table.some((row) => metric.startsWith(`${row[0]}_`))) process.stdout.write(`${metric.padEnd(width)}  ${value}\n`);
+  }
+  const file = join(__dirname, 'results.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\nwrote ${file}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,117 @@
+import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Temporal } from 'temporal-polyfill';
+import { newObjectId } from '../lambdas/core/ids';
+import { hydrate } from '../lambdas/core/openadr/temporal-fields';
+import type { Program, StoredObject, Subscription, VtnEvent } from '../lambdas/core/openadr/types';
+import { toItem } from '../lambdas/core/storage/dynamo/item-codec';
+
+export interface DataSetSize {
+  programs: number;
+  events: number;
+  subscriptions: number;
+}
+
+export interface DataSet {
+  programIDs: string[];
+  eventIDs: string[];
+  /** The window the events' starts are spread over. */
+  from: Temporal.Instant;
+  to: Temporal.Instant;
+}
+
+const GROUPS = Array.from({ length: 10 }, (_, index) => `feeder-${index}`);
+
+/** A small deterministic generator, so that every run seeds the same shapes. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * A realistic data set, written straight to the table through the item codec (the API would
+ * only be slower at it): programs with payload descriptors, events spread over a year around
+ * now with hourly price intervals, most targeted at one or two feeder groups, and
+ * subscriptions, most of them to one program's events.
+ */
+export async function seed(client: DynamoDBClient, tableName: string, size: DataSetSize): Promise<DataSet> {
+  const next = random(42);
+  const pick = <T>(values: T[]) => values[Math.floor(next() * values.length)];
+  const now = Temporal.Now.instant();
+  const from = now.subtract({ hours: 24 * 182 });
+  const to = now.add({ hours: 24 * 183 });
+  const stamp = now.toString();
+
+  const programs = Array.from({ length: size.programs }, (_, index) =>
+    hydrate<Program>('PROGRAM', {
+      id: newObjectId(),
+      objectType: 'PROGRAM',
+      createdDateTime: stamp,
+      modificationDateTime: stamp,
+      programName: `program-${index}`,
+      payloadDescriptors: [{ objectType: 'EVENT_PAYLOAD_DESCRIPTOR', payloadType: 'PRICE', units: 'KWH', currency: 'USD' }],
+      targets: index % 5 === 0 ? null : [pick(GROUPS)],
+    }),
+  );
+
+  const spanSeconds = to.epochMilliseconds / 1000 - from.epochMilliseconds / 1000;
+  const events = Array.from({ length: size.events }, (_, index) => {
+    const start = from.add({ seconds: Math.floor(next() * spanSeconds) });
+    const intervals = Array.from({ length: 4 }, (_, id) => ({ id, payloads: [{ type: 'PRICE', values: [Math.round(next() * 5000) / 10000] }] }));
+    const targeted = next() < 0.8;
+    return hydrate<VtnEvent>('EVENT', {
+      id: newObjectId(),
+      objectType: 'EVENT',
+      createdDateTime: stamp,
+      modificationDateTime: stamp,
+      programID: programs[index % programs.length].id,
+      eventName: `event-${index}`,
+      priority: index % 3,
+      targets: targeted ? [...new Set([pick(GROUPS), pick(GROUPS)])] : undefined,
+      intervalPeriod: { start: start.toString(), duration: 'PT1H' },
+      intervals,
+    });
+  });
+
+  const subscriptions = Array.from({ length: size.subscriptions }, (_, index) =>
+    hydrate<Subscription>('SUBSCRIPTION', {
+      id: newObjectId(),
+      objectType: 'SUBSCRIPTION',
+      createdDateTime: stamp,
+      modificationDateTime: stamp,
+      clientID: 'anonymous',
+      clientName: `ven-${index}`,
+      programID: index % 10 === 0 ? undefined : programs[index % programs.length].id,
+      objectOperations: [
+        {
+          objects: index % 4 === 0 ? ['PROGRAM', 'EVENT'] : ['EVENT'],
+          operations: ['CREATE', 'UPDATE', 'DELETE'],
+          callbackUrl: `https://ven-${index}.example.com/openadr/callback`,
+          bearerToken: `token-${index}`,
+        },
+      ],
+      targets: [pick(GROUPS)],
+    }),
+  );
+
+  await writeAll(client, tableName, [...programs, ...events, ...subscriptions]);
+  return { programIDs: programs.map((program) => program.id), eventIDs: events.map((event) => event.id), from, to };
+}
+
+async function writeAll(client: DynamoDBClient, tableName: string, objects: StoredObject[]): Promise<void> {
+  const batches: StoredObject[][] = [];
+  for (let offset = 0; offset < objects.length; offset += 25) batches.push(objects.slice(offset, offset + 25));
+  let nextBatch = 0;
+  const worker = async () => {
+    while (nextBatch < batches.length) {
+      let requests = batches[nextBatch++].map((object) => ({ PutRequest: { Item: toItem(object, 1) } }));
+      while (requests.length > 0) {
+        const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));
+        requests = (result.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+}
