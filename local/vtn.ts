@@ -60,6 +60,8 @@ export async function startLocalVtn(options: LocalVtnOptions): Promise<LocalVtn>
   }
   // The handlers read their settings from the environment, as they do in Lambda.
   process.env.DYNAMODB_ENDPOINT = endpoint;
+  // dynalite has no streams: subscribers are notified by the process that wrote.
+  process.env.VTN_NOTIFY_INLINE = 'true';
   if (options.tableName) process.env.TABLE_NAME = options.tableName;
   resetRuntime();
   const config = readConfig();

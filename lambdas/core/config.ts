@@ -12,18 +12,36 @@ export interface VtnConfig {
   /** How long a write waits for the GSIs to show it; 0 does not wait. */
   indexSettleMs: number;
   logLevel: LogLevel;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  timeoutMs: number;
+  /** Allow callbacks to loopback, private and link-local addresses (local development). */
+  allowPrivate: boolean;
+  retryBaseMs: number;
+  maxAttempts: number;
+  /** Notify from the process that wrote (the local VTN); in AWS the table's stream does it. */
+  notifyInline: boolean;
 }
 
 export class ConfigError extends Error {}
 
-function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) {
-    throw new ConfigError(`${name} must be a whole number of milliseconds >= 0, got "${raw}"`);
+    throw new ConfigError(`${name} must be a whole number >= 0, got "${raw}"`);
   }
   return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
@@ -42,10 +60,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
   return {
     tableName,
     dynamodbEndpoint: endpoint,
-    programCacheTtlMs: milliseconds(env, 'VTN_PROGRAM_CACHE_TTL_MS', 3_600_000),
-    eventCacheTtlMs: milliseconds(env, 'VTN_EVENT_CACHE_TTL_MS', 300_000),
-    cacheCoherenceMs: milliseconds(env, 'VTN_CACHE_COHERENCE_MS', 1_000),
-    indexSettleMs: milliseconds(env, 'VTN_INDEX_SETTLE_MS', 3_000),
+    programCacheTtlMs: wholeNumber(env, 'VTN_PROGRAM_CACHE_TTL_MS', 3_600_000),
+    eventCacheTtlMs: wholeNumber(env, 'VTN_EVENT_CACHE_TTL_MS', 300_000),
+    cacheCoherenceMs: wholeNumber(env, 'VTN_CACHE_COHERENCE_MS', 1_000),
+    indexSettleMs: wholeNumber(env, 'VTN_INDEX_SETTLE_MS', 3_000),
     logLevel,
+    webhooks: {
+      timeoutMs: wholeNumber(env, 'VTN_WEBHOOK_TIMEOUT_MS', 5_000),
+      allowPrivate: flag(env, 'VTN_WEBHOOK_ALLOW_PRIVATE'),
+      retryBaseMs: wholeNumber(env, 'VTN_WEBHOOK_RETRY_BASE_MS', 10_000),
+      maxAttempts: Math.max(1, wholeNumber(env, 'VTN_WEBHOOK_MAX_ATTEMPTS', 5)),
+      notifyInline: flag(env, 'VTN_NOTIFY_INLINE'),
+    },
   };
 }

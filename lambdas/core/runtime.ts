@@ -1,6 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readConfig, type VtnConfig } from './config';
 import { Logger } from './logger';
+import { InProcessRetries } from './notifications/in-process-retries';
+import { Notifier, RetryPolicy } from './notifications/notifier';
+import { NotifyingStorage } from './notifications/notifying-storage';
 import { VtnOperations } from './operations/operations';
 import { DynamoStorage } from './storage/dynamo/dynamo-storage';
 import type { VtnStorage } from './storage/port';
@@ -44,15 +47,43 @@ function runtime(): Runtime {
   if (!current) {
     const config = readConfig();
     const client = clientFor(config);
-    const storage = storageFor(config, client);
-    current = { config, client, storage, operations: new VtnOperations(storage) };
+    const dynamoStorage = storageFor(config, client);
+    const storage = config.webhooks.notifyInline ? notifyingInline(dynamoStorage, config) : dynamoStorage;
+    current = { config, client, storage, operations: new VtnOperations(storage, { allowPrivateCallbacks: config.webhooks.allowPrivate }) };
   }
   return current;
+}
+
+/** Where there is no table stream (the local VTN), subscribers are notified from here after each write. */
+function notifyingInline(storage: VtnStorage, config: VtnConfig): VtnStorage {
+  const log = logger();
+  const webhooks = config.webhooks;
+  const retries: InProcessRetries = new InProcessRetries(
+    new RetryPolicy(webhooks.retryBaseMs, webhooks.maxAttempts),
+    (delivery) => notifier.redeliver(delivery),
+    log,
+  );
+  const notifier: Notifier = new Notifier(storage.subscriptions, {
+    webhook: { timeoutMs: webhooks.timeoutMs, allowPrivate: webhooks.allowPrivate },
+    retries,
+    logger: log,
+  });
+  return new NotifyingStorage(storage, (change) => {
+    notifier.notify(change).catch((error: unknown) => log.error('notification failed', { objectType: change.objectType, operation: change.operation, error }));
+  });
 }
 
 /** The OpenADR operations over this instance's storage. */
 export function vtn(): VtnOperations {
   return runtime().operations;
+}
+
+export function vtnStorage(): VtnStorage {
+  return runtime().storage;
+}
+
+export function vtnConfig(): VtnConfig {
+  return runtime().config;
 }
 
 /** This instance's DynamoDB client, for instrumentation (the benchmark counts its requests). */

@@ -1,5 +1,7 @@
 import { Temporal } from 'temporal-polyfill';
 import { InvalidInputError, NotFoundError } from '../errors';
+import { callbackUrlProblem } from '../notifications/address-policy';
+import type { Subscription } from '../openadr/types';
 import { eventRequest, programRequest, subscriptionRequest } from '../openadr/validation';
 import type { EventQuery, ProgramQuery, SubscriptionQuery, VtnStorage } from '../storage/port';
 import { newObject, replacement, toWire, type WireObject } from './objects';
@@ -18,8 +20,16 @@ export const ANONYMOUS: Caller = { clientID: 'anonymous' };
  * The OpenADR operations: validate input, apply the protocol's rules, stamp metadata, and answer
  * in wire form. The only layer that knows both the protocol and the storage port.
  */
+export interface OperationsOptions {
+  /** Accept callback URLs on loopback, private and link-local addresses (local development). */
+  allowPrivateCallbacks: boolean;
+}
+
 export class VtnOperations {
-  constructor(private readonly storage: VtnStorage) {}
+  constructor(
+    private readonly storage: VtnStorage,
+    private readonly options: OperationsOptions = { allowPrivateCallbacks: false },
+  ) {}
 
   // programs
   async listPrograms(query: ProgramQuery): Promise<WireObject[]> {
@@ -72,13 +82,25 @@ export class VtnOperations {
   }
   async createSubscription(body: unknown, caller: Caller = ANONYMOUS): Promise<WireObject> {
     const subscription = newObject('SUBSCRIPTION', subscriptionRequest, body, { clientID: caller.clientID });
+    this.requireCallableCallbacks(subscription);
     return toWire(await this.storage.subscriptions.create(subscription));
   }
   async updateSubscription(id: string, body: unknown): Promise<WireObject> {
-    return toWire(await this.storage.subscriptions.update(id, replacement('SUBSCRIPTION', subscriptionRequest, body, ['clientID'])));
+    const change = replacement('SUBSCRIPTION', subscriptionRequest, body, ['clientID']);
+    this.requireCallableCallbacks(body as Subscription);
+    return toWire(await this.storage.subscriptions.update(id, change));
   }
   async deleteSubscription(id: string): Promise<WireObject> {
     return toWire(await this.storage.subscriptions.delete(id));
+  }
+
+  /** Callbacks must be http(s) and, unless allowed, not aim at local or private addresses (SSRF). */
+  private requireCallableCallbacks(subscription: Pick<Subscription, 'objectOperations'>): void {
+    const issues = subscription.objectOperations.flatMap((operation, index) => {
+      const reason = callbackUrlProblem(operation.callbackUrl, this.options.allowPrivateCallbacks);
+      return reason ? [{ field: `objectOperations[${index}].callbackUrl`, reason }] : [];
+    });
+    if (issues.length > 0) throw new InvalidInputError(issues);
   }
 
   /** An event must name a program that exists. */

@@ -48,10 +48,15 @@ export interface ProgramStore extends ObjectStore<Program, ProgramQuery> {
   findByName(programName: string): Promise<Program | undefined>;
 }
 
+export interface SubscriptionStore extends ObjectStore<Subscription, SubscriptionQuery> {
+  /** Every subscription, for matching changes to subscribers; cached, and coherent like programs. */
+  all(): Promise<Subscription[]>;
+}
+
 export interface VtnStorage {
   programs: ProgramStore;
   events: ObjectStore<VtnEvent, EventQuery>;
-  subscriptions: ObjectStore<Subscription, SubscriptionQuery>;
+  subscriptions: SubscriptionStore;
 }
 
 export type StoreFor<K extends StoredObjectType> = ObjectStore<ObjectByType[K], unknown>;

@@ -10,6 +10,7 @@ describe('readConfig', () => {
       cacheCoherenceMs: 1_000,
       indexSettleMs: 3_000,
       logLevel: 'info',
+      webhooks: { timeoutMs: 5_000, allowPrivate: false, retryBaseMs: 10_000, maxAttempts: 5, notifyInline: false },
     });
   });
 
@@ -23,6 +24,11 @@ describe('readConfig', () => {
         VTN_CACHE_COHERENCE_MS: '250',
         VTN_INDEX_SETTLE_MS: '0',
         VTN_LOG_LEVEL: 'warn',
+        VTN_WEBHOOK_TIMEOUT_MS: '1500',
+        VTN_WEBHOOK_ALLOW_PRIVATE: 'true',
+        VTN_WEBHOOK_RETRY_BASE_MS: '50',
+        VTN_WEBHOOK_MAX_ATTEMPTS: '3',
+        VTN_NOTIFY_INLINE: 'true',
       }),
     ).toEqual({
       tableName: 'vtn-prod',
@@ -32,6 +38,7 @@ describe('readConfig', () => {
       cacheCoherenceMs: 250,
       indexSettleMs: 0,
       logLevel: 'warn',
+      webhooks: { timeoutMs: 1_500, allowPrivate: true, retryBaseMs: 50, maxAttempts: 3, notifyInline: true },
     });
   });
 
@@ -41,6 +48,7 @@ describe('readConfig', () => {
     ['VTN_EVENT_CACHE_TTL_MS', '5m'],
     ['VTN_CACHE_COHERENCE_MS', '-1'],
     ['VTN_LOG_LEVEL', 'verbose'],
+    ['VTN_WEBHOOK_ALLOW_PRIVATE', 'yes'],
   ])('a bad %s fails naming it', (name, value) => {
     expect(() => readConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => readConfig({ [name]: value })).toThrow(name);

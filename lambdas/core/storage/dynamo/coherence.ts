@@ -1,8 +1,8 @@
 import type { DynamoGateway } from './gateway';
 import { CACHE_VERSION_KEY } from './item-codec';
 
-export type CachedKind = 'PROGRAM' | 'EVENT';
-const KINDS: CachedKind[] = ['PROGRAM', 'EVENT'];
+export type CachedKind = 'PROGRAM' | 'EVENT' | 'SUBSCRIPTION';
+const KINDS: CachedKind[] = ['PROGRAM', 'EVENT', 'SUBSCRIPTION'];
 
 /**
  * Cross-instance cache coherence. Every write bumps a per-kind counter in one small item; each

@@ -2,7 +2,7 @@ import { type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dyn
 import { ConflictError, NotFoundError } from '../../errors';
 import type { Program, StoredObject, StoredObjectType, Subscription, VtnEvent } from '../../openadr/types';
 import { sortableDateTime } from '../../time/temporal';
-import type { EventQuery, ObjectStore, ProgramQuery, ProgramStore, SubscriptionQuery, VtnStorage } from '../port';
+import type { EventQuery, ObjectStore, ProgramQuery, ProgramStore, SubscriptionQuery, SubscriptionStore, VtnStorage } from '../port';
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
 import { DynamoGateway, isConditionFailure } from './gateway';
@@ -24,6 +24,8 @@ export interface DynamoStorageOptions {
   client: DynamoDBClient;
   tableName: string;
   programCacheTtlMs: number;
+  /** All subscriptions, for notification matching; defaults to the program TTL. */
+  subscriptionCacheTtlMs?: number;
   eventCacheTtlMs: number;
   /** How stale another instance's write may look here, at most. */
   coherenceMs: number;
@@ -71,11 +73,12 @@ class Expressions {
 export class DynamoStorage implements VtnStorage {
   readonly programs: ProgramStore;
   readonly events: ObjectStore<VtnEvent, EventQuery>;
-  readonly subscriptions: ObjectStore<Subscription, SubscriptionQuery>;
+  readonly subscriptions: SubscriptionStore;
 
   private readonly gateway: DynamoGateway;
   private readonly clock: () => number;
   private readonly programCache: TtlCache<Program[]>;
+  private readonly subscriptionCache: TtlCache<Subscription[]>;
   private readonly eventPageCache: TtlCache<VtnEvent[]>;
   private readonly coherence: CacheCoherence;
   private readonly nameClaimLeaseMs: number;
@@ -93,9 +96,10 @@ export class DynamoStorage implements VtnStorage {
       sleep,
     });
     this.programCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
+    this.subscriptionCache = new TtlCache(options.subscriptionCacheTtlMs ?? options.programCacheTtlMs, this.clock, 1);
     this.eventPageCache = new TtlCache(options.eventCacheTtlMs, this.clock);
     this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, (kind) =>
-      (kind === 'PROGRAM' ? this.programCache : this.eventPageCache).clear(),
+      ({ PROGRAM: this.programCache, EVENT: this.eventPageCache, SUBSCRIPTION: this.subscriptionCache })[kind].clear(),
     );
 
     this.programs = {
@@ -116,10 +120,11 @@ export class DynamoStorage implements VtnStorage {
     };
     this.subscriptions = {
       list: (query) => this.listSubscriptions(query),
+      all: () => this.allSubscriptions(),
       get: (id) => this.getObject<Subscription>('SUBSCRIPTION', id),
-      create: (subscription) => this.createObject(subscription, []),
-      update: (id, change) => this.updateObject('SUBSCRIPTION', id, change, []),
-      delete: (id) => this.deleteObject<Subscription>('SUBSCRIPTION', id, []),
+      create: (subscription) => this.createObject(subscription, ['SUBSCRIPTION']),
+      update: (id, change) => this.updateObject('SUBSCRIPTION', id, change, ['SUBSCRIPTION']),
+      delete: (id) => this.deleteObject<Subscription>('SUBSCRIPTION', id, ['SUBSCRIPTION']),
     };
   }
 
@@ -409,6 +414,23 @@ export class DynamoStorage implements VtnStorage {
   }
 
   // ---- subscriptions --------------------------------------------------------------------------
+
+  private async allSubscriptions(): Promise<Subscription[]> {
+    await this.coherence.ensureFresh();
+    const cached = this.subscriptionCache.get('all');
+    if (cached) return cached;
+    const generation = this.subscriptionCache.generation;
+    const items = await this.queryAll({
+      TableName: this.gateway.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
+      ExpressionAttributeValues: { ':pk': { S: 'SUBSCRIPTION' } },
+      ConsistentRead: true,
+    });
+    const subscriptions = items.map((item) => fromItem<Subscription>(item));
+    this.subscriptionCache.set('all', subscriptions, generation);
+    return subscriptions;
+  }
 
   private async listSubscriptions(query: SubscriptionQuery): Promise<Subscription[]> {
     if (query.limit === 0) return [];

@@ -1,0 +1,31 @@
+import type { StoredObjectType } from '../openadr/types';
+
+export type ChangeOperation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+/** A write to an object, as subscribers learn of it: the object in its wire form (canonical times). */
+export interface Change {
+  objectType: StoredObjectType;
+  operation: ChangeOperation;
+  object: Record<string, unknown>;
+}
+
+/** The spec's `notification`: what a callback receives. */
+export interface Notification {
+  objectType: StoredObjectType;
+  operation: ChangeOperation;
+  object: Record<string, unknown>;
+  targets: string[] | null;
+}
+
+/** One notification to one callback; what a retry or a dead letter carries (never the token). */
+export interface Delivery {
+  subscriptionID: string;
+  callbackUrl: string;
+  notification: Notification;
+  /** 1 for the first try. */
+  attempt: number;
+}
+
+export interface DeliveryTarget extends Delivery {
+  bearerToken?: string | null;
+}

@@ -1,0 +1,63 @@
+import type { Subscription } from '../openadr/types';
+import type { Change, DeliveryTarget, Notification } from './change';
+
+type Route = { subscription: Subscription; callbackUrl: string; bearerToken?: string | null };
+
+/** Subscriptions by `objectType#operation`; built once per cached subscription list. */
+const indexes = new WeakMap<readonly Subscription[], Map<string, Route[]>>();
+
+function routesOf(subscriptions: readonly Subscription[]): Map<string, Route[]> {
+  let index = indexes.get(subscriptions);
+  if (!index) {
+    index = new Map();
+    for (const subscription of subscriptions) {
+      for (const operation of subscription.objectOperations) {
+        for (const objectType of operation.objects) {
+          for (const verb of operation.operations) {
+            const key = `${objectType}#${verb}`;
+            const routes = index.get(key) ?? [];
+            routes.push({ subscription, callbackUrl: operation.callbackUrl, bearerToken: operation.bearerToken });
+            index.set(key, routes);
+          }
+        }
+      }
+    }
+    indexes.set(subscriptions, index);
+  }
+  return index;
+}
+
+/** The program a changed object belongs to: a program is its own. */
+function programOf(change: Change): string | undefined {
+  const object = change.object as { id?: string; programID?: string };
+  return change.objectType === 'PROGRAM' ? object.id : object.programID;
+}
+
+export function notificationOf(change: Change): Notification {
+  const targets = (change.object as { targets?: string[] | null }).targets;
+  return { objectType: change.objectType, operation: change.operation, object: change.object, targets: targets ?? null };
+}
+
+/**
+ * The deliveries a change calls for: every subscription with an objectOperations entry naming
+ * the object type and the operation, whose programID (when set) is the object's program and
+ * whose targets (when set) share one with the object's, as the Definition's response filtering
+ * does. One delivery per subscription and callback URL.
+ */
+export function deliveriesFor(change: Change, subscriptions: readonly Subscription[]): DeliveryTarget[] {
+  const routes = routesOf(subscriptions).get(`${change.objectType}#${change.operation}`) ?? [];
+  const program = programOf(change);
+  const objectTargets = (change.object as { targets?: string[] | null }).targets ?? [];
+  const notification = notificationOf(change);
+  const seen = new Set<string>();
+  const deliveries: DeliveryTarget[] = [];
+  for (const { subscription, callbackUrl, bearerToken } of routes) {
+    if (subscription.programID && subscription.programID !== program) continue;
+    if (subscription.targets?.length && !subscription.targets.some((target) => objectTargets.includes(target))) continue;
+    const key = `${subscription.id} ${callbackUrl}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    deliveries.push({ subscriptionID: subscription.id, callbackUrl, bearerToken, notification, attempt: 1 });
+  }
+  return deliveries;
+}

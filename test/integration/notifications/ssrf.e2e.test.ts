@@ -1,0 +1,127 @@
+import { isForbiddenAddress } from '../../../lambdas/core/notifications/address-policy';
+import { postWebhook } from '../../../lambdas/core/notifications/webhook-client';
+import { ApiClient } from '../../support/api-client';
+import { Receiver } from '../../support/receiver';
+
+// The default policy: callbacks to local and private addresses are refused.
+delete process.env.VTN_WEBHOOK_ALLOW_PRIVATE;
+
+let api: ApiClient;
+beforeAll(async () => {
+  api = await ApiClient.start();
+});
+afterAll(() => api.close());
+
+const subscription = (callbackUrl: string) => ({
+  clientName: 'ven',
+  objectOperations: [
+    { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: 'https://ven.example.com/ok' },
+    { objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl },
+  ],
+});
+
+describe('when a subscription is written', () => {
+  test.each([
+    'http://127.0.0.1/hook',
+    'http://127.1.2.3:8080/hook',
+    'http://localhost/hook',
+    'http://api.localhost/hook',
+    'http://10.0.0.5/hook',
+    'http://172.16.3.4/hook',
+    'http://192.168.1.10/hook',
+    'http://100.64.0.1/hook',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://metadata.google.internal/computeMetadata/v1/',
+    'http://[::1]/hook',
+    'http://[fd00:ec2::254]/hook',
+    'http://[fe80::1]/hook',
+    'http://[::ffff:127.0.0.1]/hook',
+    'http://0.0.0.0/hook',
+    'ftp://ven.example.com/hook',
+    'file:///etc/passwd',
+  ])('%s is refused with 400 naming the field, and nothing is written', async (callbackUrl) => {
+    const { status, body } = await api.post('/subscriptions', subscription(callbackUrl));
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([{ field: 'objectOperations[1].callbackUrl', reason: expect.any(String) }]);
+    expect((await api.get('/subscriptions')).body).toEqual([]);
+  });
+
+  test('a public host name is accepted (its addresses are checked at delivery), also on update', async () => {
+    const created = await api.post('/subscriptions', subscription('https://ven.example.com/programs'));
+    expect(created.status).toBe(201);
+    const updated = await api.put(`/subscriptions/${created.body.id}`, subscription('http://10.1.1.1/hook'));
+    expect(updated.status).toBe(400);
+    expect(updated.body.errors[0].field).toBe('objectOperations[1].callbackUrl');
+    await api.delete(`/subscriptions/${created.body.id}`);
+  });
+});
+
+describe('at delivery, after DNS resolution', () => {
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await Receiver.start();
+  });
+  afterAll(() => receiver.close());
+
+  const port = () => new URL(receiver.url).port;
+  const resolvingTo = (address: string) => async () => [{ address, family: address.includes(':') ? 6 : 4 }];
+
+  test.each(['127.0.0.1', '10.0.0.1', '169.254.169.254', '::1', '::ffff:7f00:1'])(
+    'a name that resolves to %s is refused without connecting',
+    async (address) => {
+      const result = await postWebhook(`http://rebinding.example.com:${port()}/x`, { hello: 1 }, 't', {
+        timeoutMs: 1000,
+        allowPrivate: false,
+        resolve: resolvingTo(address),
+      });
+      expect(result).toMatchObject({ ok: false, refused: true });
+      expect(receiver.received).toHaveLength(0);
+    },
+  );
+
+  test('with a private and a public address, only the public one is tried', async () => {
+    const result = await postWebhook(`http://mixed.example.com:${port()}/x`, {}, undefined, {
+      timeoutMs: 300,
+      allowPrivate: false,
+      resolve: async () => [
+        { address: '127.0.0.1', family: 4 },
+        { address: '8.8.8.8', family: 4 },
+      ],
+    });
+    // This machine has no route to the public address; the loopback receiver must hear nothing.
+    expect(result.ok).toBe(false);
+    expect(result).not.toMatchObject({ refused: true });
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  test('with private addresses allowed, the resolved address is the one connected to', async () => {
+    const result = await postWebhook(`http://receiver.example.com:${port()}/allowed`, { hello: 1 }, 'tok', {
+      timeoutMs: 1000,
+      allowPrivate: true,
+      resolve: resolvingTo('127.0.0.1'),
+    });
+    expect(result).toEqual({ ok: true, status: 200 });
+    expect(receiver.on('/allowed')[0]).toMatchObject({ body: { hello: 1 }, headers: { authorization: 'Bearer tok', host: `receiver.example.com:${port()}` } });
+  });
+
+  test('redirects are not followed', async () => {
+    const redirecting = await Receiver.start(() => 302);
+    try {
+      const result = await postWebhook(`${redirecting.url}/moved`, {}, undefined, { timeoutMs: 1000, allowPrivate: true });
+      expect(result).toMatchObject({ ok: false, status: 302 });
+      expect(redirecting.received).toHaveLength(1);
+    } finally {
+      await redirecting.close();
+    }
+  });
+});
+
+test('the address policy covers the special ranges and IPv4 inside IPv6', () => {
+  for (const address of ['127.0.0.1', '10.1.2.3', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.127.0.1', '0.0.0.0', '224.0.0.1', '::1', '::', 'fd00:ec2::254', 'fe80::1', '::ffff:10.0.0.1', '64:ff9b::127.0.0.1']) {
+    expect([address, isForbiddenAddress(address)]).toEqual([address, true]);
+  }
+  for (const address of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) {
+    expect([address, isForbiddenAddress(address)]).toEqual([address, false]);
+  }
+  expect(isForbiddenAddress('not-an-ip')).toBe(true);
+});

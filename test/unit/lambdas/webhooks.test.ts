@@ -1,0 +1,134 @@
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { resetRuntime } from '../../../lambdas/core/runtime';
+import { toItem } from '../../../lambdas/core/storage/dynamo/item-codec';
+import { handler } from '../../../lambdas/webhooks';
+import { anEvent, aSubscription } from '../../support/fixtures';
+import { Receiver } from '../../support/receiver';
+
+const dynamo = mockClient(DynamoDBClient);
+const sqs = mockClient(SQSClient);
+let receiver: Receiver;
+
+beforeAll(async () => {
+  receiver = await Receiver.start((path) => (path === '/down' ? 500 : 200));
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    VTN_WEBHOOK_ALLOW_PRIVATE: 'true',
+    VTN_WEBHOOK_RETRY_BASE_MS: '10000',
+    VTN_WEBHOOK_MAX_ATTEMPTS: '3',
+    WEBHOOK_RETRY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123/retries',
+    WEBHOOK_DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123/dead-letters',
+  });
+});
+afterAll(() => receiver.close());
+
+const healthy = aSubscription({
+  id: 'sub-healthy',
+  programID: 'prog-1',
+  objectOperations: [{ objects: ['EVENT'], operations: ['CREATE', 'DELETE'], callbackUrl: '', bearerToken: 'tok' }],
+});
+const down = aSubscription({ id: 'sub-down', objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: '' }] });
+
+beforeEach(() => {
+  dynamo.reset();
+  sqs.reset();
+  resetRuntime();
+  receiver.received.length = 0;
+  healthy.objectOperations[0].callbackUrl = `${receiver.url}/healthy`;
+  down.objectOperations[0].callbackUrl = `${receiver.url}/down`;
+  dynamo.on(GetItemCommand).resolves({});
+  dynamo.on(QueryCommand).resolves({ Items: [toItem(healthy, 1), toItem(down, 1)] });
+  sqs.on(SendMessageCommand).resolves({});
+});
+
+function streamEvent(records: { name: 'INSERT' | 'MODIFY' | 'REMOVE'; image: Record<string, unknown>; sequence: string }[]): DynamoDBStreamEvent {
+  return {
+    Records: records.map(({ name, image, sequence }) => ({
+      eventSource: 'aws:dynamodb',
+      eventName: name,
+      dynamodb: { SequenceNumber: sequence, ...(name === 'REMOVE' ? { OldImage: image } : { NewImage: image }) } as never,
+    })),
+  };
+}
+
+test('a stream record reaches the matching subscribers; failures go to the retry queue with a delay', async () => {
+  const event = anEvent('prog-1', { id: 'evt-1' });
+  const result = await handler(streamEvent([{ name: 'INSERT', image: toItem(event, 1), sequence: '100' }]));
+  expect(result).toEqual({ batchItemFailures: [] });
+
+  const [delivered] = receiver.on('/healthy');
+  expect(delivered.body).toMatchObject({ objectType: 'EVENT', operation: 'CREATE', object: { id: 'evt-1', programID: 'prog-1' }, targets: null });
+  expect(delivered.headers.authorization).toBe('Bearer tok');
+  expect(receiver.on('/down')).toHaveLength(1);
+
+  const [retry] = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+  expect(retry.QueueUrl).toMatch(/retries$/);
+  expect(retry.DelaySeconds).toBe(10);
+  const queued = JSON.parse(retry.MessageBody!);
+  expect(queued).toMatchObject({ subscriptionID: 'sub-down', callbackUrl: `${receiver.url}/down`, attempt: 2, notification: { operation: 'CREATE' } });
+  expect(JSON.stringify(queued)).not.toContain('tok');
+});
+
+test('bookkeeping items and other programs notify nobody', async () => {
+  const claim = { objectType: { S: 'PROGRAM_NAME' }, id: { S: 'ResTOU' } };
+  const otherProgramEvent = anEvent('prog-2');
+  await handler(streamEvent([{ name: 'INSERT', image: claim, sequence: '1' }]));
+  await handler(streamEvent([{ name: 'REMOVE', image: toItem(otherProgramEvent, 1), sequence: '2' }]));
+  expect(receiver.received).toHaveLength(0);
+});
+
+test('when the retry queue cannot be reached, only that record is reported as failed', async () => {
+  sqs.on(SendMessageCommand).rejects(new Error('SQS unavailable'));
+  const result = await handler(
+    streamEvent([
+      { name: 'REMOVE', image: toItem(anEvent('prog-1', { id: 'evt-ok' }), 1), sequence: '200' },
+      { name: 'INSERT', image: toItem(anEvent('prog-1', { id: 'evt-bad' }), 1), sequence: '201' },
+    ]),
+  );
+  expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '201' }] });
+});
+
+describe('the retry queue', () => {
+  const message = (attempt: number, subscriptionID = 'sub-down', path = '/down') => ({
+    messageId: `m-${attempt}`,
+    eventSource: 'aws:sqs',
+    body: JSON.stringify({
+      subscriptionID,
+      callbackUrl: `${receiver.url}${path}`,
+      attempt,
+      notification: { objectType: 'EVENT', operation: 'CREATE', object: { id: 'evt-1' }, targets: null },
+    }),
+  });
+  const sqsEvent = (...records: ReturnType<typeof message>[]) => ({ Records: records }) as unknown as SQSEvent;
+
+  test('a retry reads the subscription for its current token and delivers', async () => {
+    dynamo.on(GetItemCommand, { Key: { objectType: { S: 'SUBSCRIPTION' }, id: { S: 'sub-healthy' } } }).resolves({ Item: toItem(healthy, 1) });
+    const result = await handler(sqsEvent(message(2, 'sub-healthy', '/healthy')));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(receiver.on('/healthy')[0].headers.authorization).toBe('Bearer tok');
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  test('a failing retry backs off further; the last one lands in the dead-letter queue, replayable', async () => {
+    dynamo.on(GetItemCommand, { Key: { objectType: { S: 'SUBSCRIPTION' }, id: { S: 'sub-down' } } }).resolves({ Item: toItem(down, 1) });
+    await handler(sqsEvent(message(2)));
+    await handler(sqsEvent(message(3)));
+    const [again, dead] = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+    expect(again).toMatchObject({ QueueUrl: expect.stringMatching(/retries$/), DelaySeconds: 20 });
+    expect(JSON.parse(again.MessageBody!).attempt).toBe(3);
+    expect(dead.QueueUrl).toMatch(/dead-letters$/);
+    expect(JSON.parse(dead.MessageBody!)).toMatchObject({ subscriptionID: 'sub-down', attempt: 3, lastError: 'answered 500', notification: { object: { id: 'evt-1' } } });
+  });
+
+  test('a retry for a deleted subscription is dropped', async () => {
+    const result = await handler(sqsEvent(message(2, 'sub-gone')));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(receiver.received).toHaveLength(0);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+});
