@@ -7,12 +7,14 @@ import { hydrate } from '../lambdas/core/openadr/temporal-fields';
 import type { Program } from '../lambdas/core/openadr/types';
 import { dynamoClient, resetRuntime, storageFor } from '../lambdas/core/runtime';
 import { ensureTable } from '../lambdas/core/storage/dynamo/ensure-table';
+import { toItem } from '../lambdas/core/storage/dynamo/item-codec';
 import { BASE_PATH } from '../lambdas/routes';
-import { invokeApi, type ApiRequest } from '../local/api-gateway';
+import { invokeApi, routeRequest, type ApiRequest } from '../local/api-gateway';
 import { localDynamoClient, startEmbeddedDynamo } from '../local/embedded-dynamodb';
 import { measureColdStarts } from './cold-start';
 import { DynamoMeter } from './meter';
 import { seed, type DataSet } from './seed';
+import { measureWebhooks, startReceiver, type WebhookReceiver } from './webhooks';
 import { mean, percentile, round } from './stats';
 
 /**
@@ -39,6 +41,7 @@ const SMALL_EVENTS = setting('BENCH_SMALL_EVENTS', 1_000);
 const ITERATIONS = setting('BENCH_ITERATIONS', 200);
 const COHERENCE_TRIALS = setting('BENCH_COHERENCE_TRIALS', 8);
 const COLD_START_RUNS = setting('BENCH_COLD_START_RUNS', 5);
+const WEBHOOK_CHANGES = setting('BENCH_WEBHOOK_CHANGES', 200);
 
 const results: Record<string, number> = {};
 const table: string[][] = [];
@@ -205,6 +208,32 @@ async function coherence(endpoint: string, tableName: string): Promise<void> {
   record('coherence_check_reads_per_second', Math.max(...readsPerSecond));
 }
 
+async function webhooks(endpoint: string, tableName: string, data: DataSet, receiver: WebhookReceiver): Promise<void> {
+  process.env.TABLE_NAME = tableName;
+  const client = localDynamoClient(endpoint);
+  const meter = new DynamoMeter();
+  meter.attach(client);
+  try {
+    const figures = await measureWebhooks(readConfig(), client, meter, data.programIDs, receiver, WEBHOOK_CHANGES);
+    record('webhook_subscriptions', SIZE.subscriptions);
+    record('webhook_deliveries_per_second', figures.deliveriesPerSecond);
+    record('webhook_deliveries_per_change', figures.deliveriesPerChange);
+    record('webhook_notify_p50_ms', figures.notifyP50Ms);
+    record('webhook_dynamodb_requests_per_change', figures.dynamodbRequestsPerChange);
+    record('webhook_read_units_per_change', figures.readUnitsPerChange);
+    record('webhook_subscription_load_read_units', figures.firstChangeReadUnits);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** A stream record of a program update, which the seeded subscribers to programs hear of. */
+function programUpdatedStreamEvent(programID: string) {
+  const stamp = Temporal.Now.instant().toString();
+  const program = hydrate<Program>('PROGRAM', { id: programID, objectType: 'PROGRAM', programName: 'program-0', createdDateTime: stamp, modificationDateTime: stamp });
+  return { Records: [{ eventSource: 'aws:dynamodb', eventName: 'MODIFY', dynamodb: { SequenceNumber: '1', NewImage: toItem(program, 2) } }] };
+}
+
 function printTable(): void {
   const header = ['request', 'p50 ms', 'p99 ms', 'DynamoDB req', 'read units', 'write units'];
   const rows = [header, ...table];
@@ -223,6 +252,7 @@ async function main(): Promise<void> {
   const database = await startEmbeddedDynamo();
   process.env.DYNAMODB_ENDPOINT = database.endpoint;
   const client = localDynamoClient(database.endpoint);
+  const receiver = await startReceiver();
   try {
     const large = { tableName: 'vtn-bench-large', events: SIZE.events };
     const small = { tableName: 'vtn-bench-small', events: SMALL_EVENTS };
@@ -230,7 +260,7 @@ async function main(): Promise<void> {
     const seeded = [];
     for (const target of [small, large]) {
       await ensureTable(client, target.tableName);
-      seeded.push({ ...target, data: await seed(client, target.tableName, { ...SIZE, events: target.events }) });
+      seeded.push({ ...target, data: await seed(client, target.tableName, { ...SIZE, events: target.events }, receiver.url) });
     }
     const [smallData, largeData] = seeded;
     record('seed_seconds', (performance.now() - startedAt) / 1000);
@@ -241,15 +271,25 @@ async function main(): Promise<void> {
     await scale([smallData, largeData]);
     process.stdout.write('coherence between two instances...\n');
     await coherence(database.endpoint, large.tableName);
+    process.stdout.write(`webhooks: ${WEBHOOK_CHANGES} event creations against ${SIZE.subscriptions} subscriptions...\n`);
+    await webhooks(database.endpoint, large.tableName, largeData.data, receiver);
     process.stdout.write('cold starts of the deployed bundles...\n');
+    const http = (url: string) => routeRequest({ method: 'GET', url: `${BASE_PATH}${url}` }).event;
     const coldStarts = await measureColdStarts(
       [
-        { name: 'programs', request: { method: 'GET', url: `${BASE_PATH}/programs` } },
-        { name: 'events', request: { method: 'GET', url: `${BASE_PATH}/events?programID=${largeData.data.programIDs[0]}` } },
-        { name: 'subscriptions', request: { method: 'GET', url: `${BASE_PATH}/subscriptions?limit=10` } },
-        { name: 'notifiers', request: { method: 'GET', url: `${BASE_PATH}/notifiers` } },
+        { name: 'programs', event: http('/programs') },
+        { name: 'events', event: http(`/events?programID=${largeData.data.programIDs[0]}`) },
+        { name: 'subscriptions', event: http('/subscriptions?limit=10') },
+        { name: 'notifiers', event: http('/notifiers') },
+        { name: 'webhooks', event: programUpdatedStreamEvent(largeData.data.programIDs[0]) },
       ],
-      { ...process.env, TABLE_NAME: large.tableName },
+      {
+        ...process.env,
+        TABLE_NAME: large.tableName,
+        VTN_WEBHOOK_ALLOW_PRIVATE: 'true',
+        WEBHOOK_RETRY_QUEUE_URL: 'http://127.0.0.1:1/unused-retry-queue',
+        WEBHOOK_DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/unused-dead-letter-queue',
+      },
       COLD_START_RUNS,
     );
     for (const [name, cold] of Object.entries(coldStarts)) {
@@ -261,6 +301,7 @@ async function main(): Promise<void> {
   } finally {
     resetRuntime();
     client.destroy();
+    await receiver.close();
     await database.close();
   }
   record('bench_seconds', (performance.now() - startedAt) / 1000);

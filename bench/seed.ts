@@ -36,7 +36,7 @@ function random(seed: number): () => number {
  * now with hourly price intervals, most targeted at one or two feeder groups, and
  * subscriptions, most of them to one program's events.
  */
-export async function seed(client: DynamoDBClient, tableName: string, size: DataSetSize): Promise<DataSet> {
+export async function seed(client: DynamoDBClient, tableName: string, size: DataSetSize, callbackBase = 'https://ven.example.com'): Promise<DataSet> {
   const next = random(42);
   const pick = <T>(values: T[]) => values[Math.floor(next() * values.length)];
   const now = Temporal.Now.instant();
@@ -88,7 +88,7 @@ export async function seed(client: DynamoDBClient, tableName: string, size: Data
         {
           objects: index % 4 === 0 ? ['PROGRAM', 'EVENT'] : ['EVENT'],
           operations: ['CREATE', 'UPDATE', 'DELETE'],
-          callbackUrl: `https://ven-${index}.example.com/openadr/callback`,
+          callbackUrl: `${callbackBase}/ven-${index}/openadr/callback`,
           bearerToken: `token-${index}`,
         },
       ],

@@ -22,9 +22,8 @@ import { BUNDLING, entryPath } from './bundling';
 
 export interface VtnApiProps {
   table: ITable;
-  programCacheTtlMs: number;
-  eventCacheTtlMs: number;
-  cacheCoherenceMs: number;
+  /** Cache settings for the functions' environment. */
+  cacheEnvironment: Record<string, string>;
   logRetention: RetentionDays;
   /** Requests per second across the API, and the burst above it. */
   throttle: { rateLimit: number; burstLimit: number };
@@ -96,9 +95,7 @@ export class VtnApi extends Construct {
         environment: {
           NODE_OPTIONS: '--enable-source-maps',
           TABLE_NAME: table.tableName,
-          VTN_PROGRAM_CACHE_TTL_MS: String(props.programCacheTtlMs),
-          VTN_EVENT_CACHE_TTL_MS: String(props.eventCacheTtlMs),
-          VTN_CACHE_COHERENCE_MS: String(props.cacheCoherenceMs),
+          ...props.cacheEnvironment,
         },
       });
       if (resource.tableActions.length > 0) {

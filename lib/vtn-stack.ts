@@ -3,6 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { BASE_PATH } from '../lambdas/routes';
 import { VtnApi } from './vtn-api';
+import { VtnNotifications } from './vtn-notifications';
 import { VtnTable } from './vtn-table';
 
 export interface VtnStackProps extends StackProps {
@@ -17,11 +18,13 @@ export interface VtnStackProps extends StackProps {
   throttle?: { rateLimit: number; burstLimit: number };
   corsOrigins?: string[];
   logRetention?: RetentionDays;
+  webhookTimeoutMs?: number;
 }
 
 export class VtnStack extends Stack {
   readonly table: VtnTable;
   readonly api: VtnApi;
+  readonly notifications: VtnNotifications;
 
   constructor(scope: Construct, id: string, props: VtnStackProps) {
     super(scope, id, props);
@@ -30,14 +33,25 @@ export class VtnStack extends Stack {
       tableName: props.tableName ?? `openadr3-vtn-${props.stage}`,
       removalPolicy,
     });
+    const cacheEnvironment = {
+      VTN_PROGRAM_CACHE_TTL_MS: String(props.programCacheTtlMs ?? 3_600_000),
+      VTN_EVENT_CACHE_TTL_MS: String(props.eventCacheTtlMs ?? 300_000),
+      VTN_CACHE_COHERENCE_MS: String(props.cacheCoherenceMs ?? 1_000),
+    };
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     this.api = new VtnApi(this, 'Api', {
       table: this.table.table,
-      programCacheTtlMs: props.programCacheTtlMs ?? 3_600_000,
-      eventCacheTtlMs: props.eventCacheTtlMs ?? 300_000,
-      cacheCoherenceMs: props.cacheCoherenceMs ?? 1_000,
+      cacheEnvironment,
       throttle: props.throttle ?? { rateLimit: 500, burstLimit: 1000 },
       corsOrigins: props.corsOrigins ?? [],
-      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+    this.notifications = new VtnNotifications(this, 'Notifications', {
+      table: this.table.table,
+      cacheEnvironment,
+      webhookTimeoutMs: props.webhookTimeoutMs ?? 5_000,
+      logRetention,
       logRemovalPolicy: removalPolicy,
     });
     new CfnOutput(this, 'ApiUrl', {

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
 
@@ -23,6 +23,8 @@ export class VtnTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy: props.removalPolicy,
+      // Feeds webhook notifications; a deletion's notification carries the deleted object.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
     for (const index of Object.values(TABLE_LAYOUT.indexes)) {
       table.addGlobalSecondaryIndex({

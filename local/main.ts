@@ -7,7 +7,11 @@ async function main(): Promise<void> {
   const database = options.dynamodbEndpoint
     ? `DynamoDB at ${vtn.databaseEndpoint}`
     : `embedded dynalite (${options.dataDir === 'memory' ? 'in memory' : `data in ${options.dataDir}`})`;
-  process.stdout.write(`OpenADR 3.1.0 VTN listening on ${vtn.url}\n  table ${vtn.tableName} on ${database}\n  Ctrl-C stops it\n`);
+  const webhooks =
+    process.env.VTN_WEBHOOK_ALLOW_PRIVATE === 'true'
+      ? 'webhooks may call local and private addresses'
+      : 'webhooks to local or private addresses are refused (VTN_WEBHOOK_ALLOW_PRIVATE=true allows them)';
+  process.stdout.write(`OpenADR 3.1.0 VTN listening on ${vtn.url}\n  table ${vtn.tableName} on ${database}\n  ${webhooks}\n  Ctrl-C stops it\n`);
 
   let stopping = false;
   const stop = () => {

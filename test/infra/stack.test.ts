@@ -152,6 +152,62 @@ describe('the HTTP API', () => {
   });
 });
 
+describe('webhook notifications', () => {
+  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+  const idOf = (type: string, prefix: string) => Object.keys(resources).find((id) => resources[id].Type === type && id.startsWith(prefix)) as string;
+  const notifier = idOf('AWS::Lambda::Function', 'NotificationsWebhooksFunction');
+
+  test('the table streams new and old images', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } });
+  });
+
+  test('a notifier function on Node 22 arm64 knows its queues', () => {
+    const fn = resources[notifier].Properties;
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    expect(Object.keys(fn.Environment.Variables)).toEqual(expect.arrayContaining(['TABLE_NAME', 'WEBHOOK_RETRY_QUEUE_URL', 'WEBHOOK_DEAD_LETTER_QUEUE_URL']));
+  });
+
+  test('the stream mapping bisects failing batches, retries a bounded number of times and keeps what still fails', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: notifier },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageTable'), 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf('AWS::SQS::Queue', 'NotificationsStreamFailureQueue'), 'Arn'] } } },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { objectType: { S: ['PROGRAM', 'EVENT', 'SUBSCRIPTION'] } } } }) }] },
+    });
+  });
+
+  test('failed deliveries go through a retry queue that ends in the dead-letter queue; all queues encrypted', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: notifier },
+      EventSourceArn: { 'Fn::GetAtt': [idOf('AWS::SQS::Queue', 'NotificationsRetryQueue'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(resources[idOf('AWS::SQS::Queue', 'NotificationsRetryQueue')].Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [idOf('AWS::SQS::Queue', 'NotificationsDeadLetterQueue'), 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    const queues = Object.values(resources).filter((resource) => resource.Type === 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(3);
+    expect(queues.every((queue) => queue.Properties.SqsManagedSseEnabled === true)).toBe(true);
+  });
+
+  test('the notifier may only read the table itself (no index, no write) and send to its queues', () => {
+    const roleId = resources[notifier].Properties.Role['Fn::GetAtt'][0];
+    const statements = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy' && resource.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const tableStatements = statements.filter((statement) => JSON.stringify(statement.Action).includes('dynamodb:') && !JSON.stringify(statement.Resource).includes('Stream'));
+    const tableActions = tableStatements.flatMap((statement) => [statement.Action].flat()).filter((action: string) => action !== 'dynamodb:ListStreams');
+    expect(tableActions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    const writes = statements.flatMap((statement) => [statement.Action].flat()).filter((action: string) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(action));
+    expect(writes).toEqual([]);
+  });
+});
+
 describe('context', () => {
   test('reads and checks every setting', () => {
     const props = vtnStackProps((key) => ({ stage: 'prod', destroyOnRemoval: 'false', eventCacheTtlMs: '60000', corsOrigins: 'https://a, https://b' })[key]);

@@ -131,21 +131,26 @@ export class DynamoStorage implements VtnStorage {
   // ---- programs -------------------------------------------------------------------------------
 
   /** All programs in creation order, from the cache when fresh. */
-  private async allPrograms(): Promise<Program[]> {
+  private allPrograms(): Promise<Program[]> {
+    return this.wholePartition('PROGRAM', this.programCache);
+  }
+
+  /** Every object of a type that is read and cached whole (programs, subscriptions). */
+  private async wholePartition<T extends StoredObject>(objectType: StoredObjectType, cache: TtlCache<T[]>): Promise<T[]> {
     await this.coherence.ensureFresh();
-    const cached = this.programCache.get('all');
+    const cached = cache.get('all');
     if (cached) return cached;
-    const generation = this.programCache.generation;
+    const generation = cache.generation;
     const items = await this.queryAll({
       TableName: this.gateway.tableName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
-      ExpressionAttributeValues: { ':pk': { S: 'PROGRAM' } },
+      ExpressionAttributeValues: { ':pk': { S: objectType } },
       ConsistentRead: true,
     });
-    const programs = items.map((item) => fromItem<Program>(item));
-    this.programCache.set('all', programs, generation);
-    return programs;
+    const objects = items.map((item) => fromItem<T>(item));
+    cache.set('all', objects, generation);
+    return objects;
   }
 
   private async listPrograms(query: ProgramQuery): Promise<Program[]> {
@@ -415,21 +420,8 @@ export class DynamoStorage implements VtnStorage {
 
   // ---- subscriptions --------------------------------------------------------------------------
 
-  private async allSubscriptions(): Promise<Subscription[]> {
-    await this.coherence.ensureFresh();
-    const cached = this.subscriptionCache.get('all');
-    if (cached) return cached;
-    const generation = this.subscriptionCache.generation;
-    const items = await this.queryAll({
-      TableName: this.gateway.tableName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
-      ExpressionAttributeValues: { ':pk': { S: 'SUBSCRIPTION' } },
-      ConsistentRead: true,
-    });
-    const subscriptions = items.map((item) => fromItem<Subscription>(item));
-    this.subscriptionCache.set('all', subscriptions, generation);
-    return subscriptions;
+  private allSubscriptions(): Promise<Subscription[]> {
+    return this.wholePartition('SUBSCRIPTION', this.subscriptionCache);
   }
 
   private async listSubscriptions(query: SubscriptionQuery): Promise<Subscription[]> {

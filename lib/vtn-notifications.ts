@@ -1,0 +1,100 @@
+import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, FilterCriteria, FilterRule, LoggingFormat, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { NOTIFIED_TYPES } from '../lambdas/core/notifications/stream-records';
+import { BUNDLING, entryPath } from './bundling';
+
+export interface VtnNotificationsProps {
+  /** The table, with its stream of new and old images. */
+  table: ITable;
+  cacheEnvironment: Record<string, string>;
+  webhookTimeoutMs: number;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+}
+
+/** Seconds the notifier may run: room for a batch of deliveries, each bounded by its timeout. */
+const NOTIFIER_TIMEOUT = Duration.seconds(60);
+
+/**
+ * Webhook notifications in AWS: the table's stream feeds the notifier function; deliveries that
+ * fail are retried through a delay queue and, once out of attempts, kept in a dead-letter queue
+ * from which they can be moved back to replay them. Stream batches that cannot be handled at all
+ * are recorded (shard and sequence numbers) in their own queue.
+ */
+export class VtnNotifications extends Construct {
+  readonly function: NodejsFunction;
+  readonly retryQueue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly streamFailureQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: VtnNotificationsProps) {
+    super(scope, id);
+    const queue = (name: string, extra: Partial<ConstructorParameters<typeof Queue>[2]> = {}) =>
+      new Queue(this, name, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14), ...extra });
+    this.deadLetterQueue = queue('DeadLetterQueue');
+    this.streamFailureQueue = queue('StreamFailureQueue');
+    this.retryQueue = queue('RetryQueue', {
+      // Lambda's advice for queue event sources: six times the function timeout.
+      visibilityTimeout: Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6),
+      // A message whose handling keeps crashing ends up with the given-up deliveries.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    this.function = new NodejsFunction(this, 'WebhooksFunction', {
+      entry: entryPath('webhooks'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: NOTIFIER_TIMEOUT,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup: new LogGroup(this, 'WebhooksLogs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy }),
+      bundling: BUNDLING,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        TABLE_NAME: props.table.tableName,
+        ...props.cacheEnvironment,
+        VTN_WEBHOOK_TIMEOUT_MS: String(props.webhookTimeoutMs),
+        WEBHOOK_RETRY_QUEUE_URL: this.retryQueue.queueUrl,
+        WEBHOOK_DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+      },
+    });
+    // Subscriptions and cache counters are read from the table itself; no index, no write.
+    this.function.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.table.tableArn] }),
+    );
+    this.retryQueue.grantSendMessages(this.function);
+    this.deadLetterQueue.grantSendMessages(this.function);
+
+    this.function.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 25,
+        bisectBatchOnError: true,
+        retryAttempts: 3,
+        maxRecordAge: Duration.hours(1),
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.streamFailureQueue),
+        // Only objects; name claims, purge markers and cache counters notify nobody.
+        filters: [FilterCriteria.filter({ dynamodb: { Keys: { objectType: { S: FilterRule.or(...NOTIFIED_TYPES) } } } })],
+      }),
+    );
+    this.function.addEventSource(new SqsEventSource(this.retryQueue, { batchSize: 10, reportBatchItemFailures: true }));
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'dynamodb:ListStreams, granted by the stream event source, has no resource-level permissions; every other grant names its table, stream or queue.',
+    });
+    Validations.of(this.streamFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue: the on-failure destination of the stream event source.',
+    });
+  }
+}
