@@ -1,7 +1,8 @@
 import { booleanParam, dateTimeParam, PAGE_PARAMS, repeatedParam, stringParam } from './core/http/query';
 import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { objectID, target } from './core/openadr/validation';
-import { logger, vtn } from './core/runtime';
+import { logger } from './core/logger';
+import { vtn } from './core/runtime';
 
 const EVENT_SEARCH = {
   ...PAGE_PARAMS,

@@ -1,7 +1,10 @@
 import { httpHandler, ok, type RouteTable } from './core/http/router';
-import { logger } from './core/runtime';
+import { logger } from './core/logger';
 
-/** Also API Gateway's `$default` route: any path no other entry serves gets a 404 problem here. */
+/**
+ * Also API Gateway's `$default` route: any path no other entry serves gets a 404 problem here.
+ * It needs no storage, so it loads none.
+ */
 const routes: RouteTable = {
   // Webhooks are the binding every VTN must offer; MQTT is not offered.
   '/notifiers': { GET: async () => ok({ WEBHOOK: true }) },

@@ -1,7 +1,8 @@
 import { PAGE_PARAMS, repeatedParam } from './core/http/query';
 import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { target } from './core/openadr/validation';
-import { logger, vtn } from './core/runtime';
+import { logger } from './core/logger';
+import { vtn } from './core/runtime';
 
 const routes: RouteTable = {
   '/programs': {

@@ -2,7 +2,8 @@ import { PAGE_PARAMS, repeatedParam, stringParam } from './core/http/query';
 import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { OBJECT_TYPES } from './core/openadr/types';
 import { clientName, objectID, oneOfValues } from './core/openadr/validation';
-import { logger, vtn } from './core/runtime';
+import { logger } from './core/logger';
+import { vtn } from './core/runtime';
 
 const SUBSCRIPTION_SEARCH = {
   ...PAGE_PARAMS,

@@ -4,7 +4,8 @@ import { changeFromStreamRecord } from './core/notifications/stream-records';
 import { Notifier, RetryPolicy } from './core/notifications/notifier';
 import { SqsRetries } from './core/notifications/sqs-retries';
 import type { Delivery } from './core/notifications/change';
-import { logger, vtnStorage, vtnConfig } from './core/runtime';
+import { logger } from './core/logger';
+import { vtnConfig, vtnStorage } from './core/runtime';
 
 /**
  * The notifier in AWS. The table's stream brings every change (batches of records); the retry

@@ -1,5 +1,7 @@
-import { LOG_LEVELS, type LogLevel } from './logger';
 import { DEFAULT_TABLE_NAME } from './storage/dynamo/table-layout';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Runtime settings, read once from the environment; a bad value fails at start, naming it. */
 export interface VtnConfig {

@@ -3,8 +3,7 @@
  * filter by field. Every entry carries the request's correlation id when there is one.
  */
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, readConfig, type LogLevel } from './config';
 
 export class Logger {
   constructor(
@@ -40,4 +39,16 @@ export class Logger {
 function errorsAsObjects(_key: string, value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
   return value;
+}
+
+let root: Logger | undefined;
+
+/** This instance's logger, at the level VTN_LOG_LEVEL sets. Light: no storage, no SDK. */
+export function logger(): Logger {
+  root ??= new Logger(readConfig().logLevel);
+  return root;
+}
+
+export function resetLogger(): void {
+  root = undefined;
 }

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readConfig, type VtnConfig } from './config';
-import { Logger } from './logger';
+import { logger, resetLogger } from './logger';
 import { InProcessRetries } from './notifications/in-process-retries';
 import { Notifier, RetryPolicy } from './notifications/notifier';
 import { NotifyingStorage } from './notifications/notifying-storage';
@@ -21,7 +21,6 @@ interface Runtime {
 }
 
 let current: Runtime | undefined;
-let rootLogger: Logger | undefined;
 
 function clientFor(config: VtnConfig): DynamoDBClient {
   return new DynamoDBClient({
@@ -40,6 +39,7 @@ export function storageFor(config: VtnConfig, client: DynamoDBClient): DynamoSto
     eventCacheTtlMs: config.eventCacheTtlMs,
     coherenceMs: config.cacheCoherenceMs,
     indexSettleMs: config.indexSettleMs,
+    logger: logger(),
   });
 }
 
@@ -91,13 +91,8 @@ export function dynamoClient(): DynamoDBClient {
   return runtime().client;
 }
 
-export function logger(): Logger {
-  rootLogger ??= new Logger(readConfig().logLevel);
-  return rootLogger;
-}
-
 /** Forgets the module-scope state; the next request builds it again from the environment. */
 export function resetRuntime(): void {
   current = undefined;
-  rootLogger = undefined;
+  resetLogger();
 }

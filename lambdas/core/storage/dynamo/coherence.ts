@@ -1,3 +1,4 @@
+import type { Logger } from '../../logger';
 import type { DynamoGateway } from './gateway';
 import { CACHE_VERSION_KEY } from './item-codec';
 
@@ -18,6 +19,7 @@ export class CacheCoherence {
     private readonly gateway: DynamoGateway,
     private readonly boundMs: number,
     private readonly clock: () => number,
+    private readonly logger: Logger,
     private readonly invalidate: (kind: CachedKind) => void,
   ) {}
 
@@ -62,7 +64,7 @@ export class CacheCoherence {
     } catch (error) {
       // The write itself succeeded; failing it now would invite a duplicate retry. Other
       // instances then see it when their cache TTL runs out instead of within the bound.
-      console.error(JSON.stringify({ level: 'ERROR', message: 'cache version bump failed', kinds, error: String(error) }));
+      this.logger.error('cache version bump failed', { kinds, error });
     }
     for (const kind of kinds) this.invalidate(kind);
   }

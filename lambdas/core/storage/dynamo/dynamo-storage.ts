@@ -17,6 +17,7 @@ import {
   toItem,
   type Item,
 } from './item-codec';
+import { Logger } from '../../logger';
 import { IndexPropagation } from './index-propagation';
 import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
 
@@ -36,6 +37,8 @@ export interface DynamoStorageOptions {
   /** How long a write waits for the indexes to show it (see IndexPropagation). */
   indexSettleMs?: number;
   clock?: () => number;
+  /** Where warnings go (a write whose index lags, a failed cache-version bump). */
+  logger?: Logger;
 }
 
 const MAX_UPDATE_ATTEMPTS = 5;
@@ -90,15 +93,17 @@ export class DynamoStorage implements VtnStorage {
     this.clock = options.clock ?? Date.now;
     this.nameClaimLeaseMs = options.nameClaimLeaseMs ?? 30_000;
     this.purgeBudgetMs = options.purgeBudgetMs ?? 5_000;
+    const log = options.logger ?? new Logger('warn');
     this.indexPropagation = new IndexPropagation(this.gateway, {
       timeoutMs: options.indexSettleMs ?? 3_000,
       clock: this.clock,
       sleep,
+      logger: log,
     });
     this.programCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
     this.subscriptionCache = new TtlCache(options.subscriptionCacheTtlMs ?? options.programCacheTtlMs, this.clock, 1);
     this.eventPageCache = new TtlCache(options.eventCacheTtlMs, this.clock);
-    this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, (kind) =>
+    this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, log, (kind) =>
       ({ PROGRAM: this.programCache, EVENT: this.eventPageCache, SUBSCRIPTION: this.subscriptionCache })[kind].clear(),
     );
 

@@ -1,3 +1,4 @@
+import type { Logger } from '../../logger';
 import type { DynamoGateway } from './gateway';
 import type { Item } from './item-codec';
 import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
@@ -21,6 +22,7 @@ export interface IndexPropagationOptions {
   timeoutMs: number;
   clock: () => number;
   sleep: (ms: number) => Promise<void>;
+  logger: Logger;
 }
 
 /**
@@ -49,14 +51,10 @@ export class IndexPropagation {
     }
     if (pending.length === 0) return;
     // The write is durable; only its visibility in lists lags. Say so rather than fail it.
-    console.warn(
-      JSON.stringify({
-        level: 'WARN',
-        message: 'index not yet updated after a write; lists may miss it briefly',
-        indexes: pending.map((expectation) => expectation.entry.index.indexName),
-        timeoutMs: this.options.timeoutMs,
-      }),
-    );
+    this.options.logger.warn('index not yet updated after a write; lists may miss it briefly', {
+      indexes: pending.map((expectation) => expectation.entry.index.indexName),
+      timeoutMs: this.options.timeoutMs,
+    });
   }
 
   private async isMet({ entry, id, version }: Expectation): Promise<boolean> {
