@@ -61,7 +61,7 @@ export function httpHandler(routes: RouteTable, logger: Logger) {
       const methods = path === undefined ? undefined : routes[path];
       if (!methods) throw new NoSuchPathError(`no resource at ${event.rawPath}`);
       const method = event.requestContext.http.method.toUpperCase() as Method;
-      const handle = methods[method];
+      const handle = Object.hasOwn(methods, method) ? methods[method] : undefined;
       if (!handle) throw new MethodNotAllowedError(Object.keys(methods));
       const result = await handle(httpRequest(event));
       return jsonResponse(result.status, result.body);

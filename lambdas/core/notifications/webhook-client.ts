@@ -15,6 +15,14 @@ export type DeliveryResult = { ok: true; status: number } | { ok: false; status?
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 const systemResolve = (host: string) =>
   new Promise<LookupAddress[]>((resolve, reject) =>
     dnsLookup(host, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))),
@@ -36,11 +44,13 @@ export async function postWebhook(url: string, body: unknown, bearerToken: strin
   if (target.protocol !== 'http:' && target.protocol !== 'https:') return { ok: false, error: `scheme ${target.protocol} refused`, refused: true };
 
   const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+  // One time budget for resolving and for the request: a slow resolver must not stretch it.
+  const deadline = Date.now() + options.timeoutMs;
   let addresses: LookupAddress[];
   try {
-    addresses = await (options.resolve ?? systemResolve)(host);
+    addresses = await withinTime((options.resolve ?? systemResolve)(host), options.timeoutMs);
   } catch (error) {
-    return { ok: false, error: `cannot resolve ${host}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+    return { ok: false, error: `cannot resolve ${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
   }
   const allowed = options.allowPrivate ? addresses : addresses.filter((address) => !isForbiddenAddress(address.address));
   if (allowed.length === 0) {
@@ -61,7 +71,7 @@ export async function postWebhook(url: string, body: unknown, bearerToken: strin
       'user-agent': 'openadr3-vtn-webhooks',
       ...(bearerToken ? { authorization: `Bearer ${bearerToken}` } : {}),
     },
-    signal: AbortSignal.timeout(options.timeoutMs),
+    signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
   };
   return new Promise<DeliveryResult>((resolve) => {
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;

@@ -125,3 +125,14 @@ test('the address policy covers the special ranges and IPv4 inside IPv6', () => 
   }
   expect(isForbiddenAddress('not-an-ip')).toBe(true);
 });
+
+test('a resolver that never answers costs one timeout, not more', async () => {
+  const startedAt = Date.now();
+  const result = await postWebhook('http://slow-dns.example.com/x', {}, undefined, {
+    timeoutMs: 200,
+    allowPrivate: false,
+    resolve: () => new Promise(() => undefined),
+  });
+  expect(result).toMatchObject({ ok: false, error: expect.stringContaining('cannot resolve') });
+  expect(Date.now() - startedAt).toBeLessThan(1000);
+});
