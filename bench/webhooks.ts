@@ -5,7 +5,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { VtnConfig } from '../lambdas/core/config';
 import { newObjectId } from '../lambdas/core/ids';
 import { Logger } from '../lambdas/core/logger';
-import { Notifier } from '../lambdas/core/notifications/notifier';
+import { Notifier, RetryPolicy } from '../lambdas/core/notifications/notifier';
 import { storageFor } from '../lambdas/core/runtime';
 import type { DynamoMeter } from './meter';
 import { percentile } from './stats';
@@ -64,13 +64,13 @@ export async function measureWebhooks(
 ): Promise<WebhookFigures> {
   const storage = storageFor(config, client);
   let failures = 0;
+  const countFailure = async () => {
+    failures++;
+  };
   const notifier = new Notifier(storage.subscriptions, {
     webhook: { timeoutMs: 5000, allowPrivate: true },
-    retries: {
-      failed: async () => {
-        failures++;
-      },
-    },
+    retryPolicy: new RetryPolicy(10_000, 5),
+    retries: { retryLater: countFailure, giveUp: countFailure },
     logger: new Logger('silent'),
   });
   const change = (index: number) => ({

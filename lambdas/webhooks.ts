@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { changeFromStreamRecord } from './core/notifications/stream-records';
-import { Notifier, RetryPolicy } from './core/notifications/notifier';
+import { notifierFor, type Notifier } from './core/notifications/notifier';
 import { SqsRetries } from './core/notifications/sqs-retries';
 import type { Delivery } from './core/notifications/change';
 import { logger } from './core/logger';
@@ -22,11 +22,8 @@ function webhookNotifier(): Notifier {
     const retryQueueUrl = process.env.WEBHOOK_RETRY_QUEUE_URL;
     const deadLetterQueueUrl = process.env.WEBHOOK_DEAD_LETTER_QUEUE_URL;
     if (!retryQueueUrl || !deadLetterQueueUrl) throw new Error('WEBHOOK_RETRY_QUEUE_URL and WEBHOOK_DEAD_LETTER_QUEUE_URL must be set');
-    notifier = new Notifier(vtnStorage().subscriptions, {
-      webhook: { timeoutMs: webhooks.timeoutMs, allowPrivate: webhooks.allowPrivate },
-      retries: new SqsRetries(new SQSClient({}), new RetryPolicy(webhooks.retryBaseMs, webhooks.maxAttempts), { retryQueueUrl, deadLetterQueueUrl }),
-      logger: logger(),
-    });
+    const queues = { retryQueueUrl, deadLetterQueueUrl };
+    notifier = notifierFor(webhooks, vtnStorage().subscriptions, logger(), () => new SqsRetries(new SQSClient({}), queues));
   }
   return notifier;
 }

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readConfig, type VtnConfig } from './config';
 import { logger, resetLogger } from './logger';
 import { InProcessRetries } from './notifications/in-process-retries';
-import { Notifier, RetryPolicy } from './notifications/notifier';
+import { notifierFor } from './notifications/notifier';
 import { NotifyingStorage } from './notifications/notifying-storage';
 import { VtnOperations } from './operations/operations';
 import { DynamoStorage } from './storage/dynamo/dynamo-storage';
@@ -57,17 +57,7 @@ function runtime(): Runtime {
 /** Where there is no table stream (the local VTN), subscribers are notified from here after each write. */
 function notifyingInline(storage: VtnStorage, config: VtnConfig): VtnStorage {
   const log = logger();
-  const webhooks = config.webhooks;
-  const retries: InProcessRetries = new InProcessRetries(
-    new RetryPolicy(webhooks.retryBaseMs, webhooks.maxAttempts),
-    (delivery) => notifier.redeliver(delivery),
-    log,
-  );
-  const notifier: Notifier = new Notifier(storage.subscriptions, {
-    webhook: { timeoutMs: webhooks.timeoutMs, allowPrivate: webhooks.allowPrivate },
-    retries,
-    logger: log,
-  });
+  const notifier = notifierFor(config.webhooks, storage.subscriptions, log, (redeliver) => new InProcessRetries(redeliver, log));
   return new NotifyingStorage(storage, (change) => {
     notifier.notify(change).catch((error: unknown) => log.error('notification failed', { objectType: change.objectType, operation: change.operation, error }));
   });

@@ -1,7 +1,6 @@
 import type { Logger } from '../logger';
 import type { Delivery } from './change';
-import type { RetryPolicy, RetryScheduler } from './notifier';
-import type { DeliveryResult } from './webhook-client';
+import type { DeadLetter, RetryScheduler } from './notifier';
 
 /**
  * Retries in this process with timers: what the local VTN uses, where there is no queue. A
@@ -9,20 +8,17 @@ import type { DeliveryResult } from './webhook-client';
  */
 export class InProcessRetries implements RetryScheduler {
   constructor(
-    private readonly policy: RetryPolicy,
     private readonly redeliver: (delivery: Delivery) => Promise<unknown>,
     private readonly logger: Logger,
   ) {}
 
-  async failed(delivery: Delivery, result: DeliveryResult, retryable: boolean): Promise<void> {
-    const delay = retryable ? this.policy.delayAfter(delivery.attempt) : undefined;
-    if (delay === undefined) {
-      this.logger.error('webhook delivery given up', { delivery, lastError: result.ok ? undefined : result.error });
-      return;
-    }
-    const next = { ...delivery, attempt: delivery.attempt + 1 };
+  async retryLater(delivery: Delivery, delayMs: number): Promise<void> {
     setTimeout(() => {
-      this.redeliver(next).catch((error: unknown) => this.logger.error('webhook retry failed', { delivery: next, error }));
-    }, delay).unref();
+      this.redeliver(delivery).catch((error: unknown) => this.logger.error('webhook retry failed', { delivery, error }));
+    }, delayMs).unref();
+  }
+
+  async giveUp(deadLetter: DeadLetter): Promise<void> {
+    this.logger.error('webhook delivery given up', { delivery: deadLetter });
   }
 }

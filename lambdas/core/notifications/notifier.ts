@@ -3,19 +3,26 @@ import { NotFoundError } from '../errors';
 import type { SubscriptionStore } from '../storage/port';
 import type { Change, Delivery, DeliveryTarget } from './change';
 import { deliveriesFor } from './matching';
-import { postWebhook, type DeliveryResult, type WebhookOptions } from './webhook-client';
+import type { WebhookConfig } from '../config';
+import { postWebhook, type WebhookOptions } from './webhook-client';
 
-/** What happens to a delivery that failed: try again later, or give up and keep it for replay. */
+/** Where failed deliveries wait for their next attempt, and where those out of attempts are kept. */
 export interface RetryScheduler {
-  /**
-   * `delivery.attempt` is the attempt that just failed; `retryable` is false when waiting cannot
-   * help (the address is refused).
-   */
-  failed(delivery: Delivery, result: DeliveryResult, retryable: boolean): Promise<void>;
+  /** `delivery.attempt` is the attempt to make after `delayMs`. */
+  retryLater(delivery: Delivery, delayMs: number): Promise<void>;
+  /** Kept for replay by hand. */
+  giveUp(deadLetter: DeadLetter): Promise<void>;
+}
+
+/** A delivery out of attempts, as kept for replay (never the token). */
+export interface DeadLetter extends Delivery {
+  lastError: string;
+  failedAt: string;
 }
 
 export interface NotifierOptions {
   webhook: WebhookOptions;
+  retryPolicy: RetryPolicy;
   retries: RetryScheduler;
   logger: Logger;
 }
@@ -84,7 +91,10 @@ export class Notifier {
       return true;
     }
     this.options.logger.warn('webhook delivery failed', { ...fields, status: result.status, error: result.error });
-    await this.options.retries.failed(delivery, result, !result.refused);
+    // A refused address will not become acceptable by waiting.
+    const delayMs = result.refused ? undefined : this.options.retryPolicy.delayAfter(delivery.attempt);
+    if (delayMs === undefined) await this.options.retries.giveUp({ ...delivery, lastError: result.error, failedAt: new Date().toISOString() });
+    else await this.options.retries.retryLater({ ...delivery, attempt: delivery.attempt + 1 }, delayMs);
     return false;
   }
 
@@ -92,4 +102,23 @@ export class Notifier {
     this.options.logger.info('webhook retry dropped', { subscriptionID: delivery.subscriptionID, callbackUrl: delivery.callbackUrl, reason });
     return false;
   }
+}
+
+/**
+ * A notifier as the settings describe it. `retries` receives the notifier's own redelivery, for
+ * schedulers that run the next attempt themselves.
+ */
+export function notifierFor(
+  webhooks: WebhookConfig,
+  subscriptions: SubscriptionStore,
+  logger: Logger,
+  retries: (redeliver: (delivery: Delivery) => Promise<boolean>) => RetryScheduler,
+): Notifier {
+  const notifier: Notifier = new Notifier(subscriptions, {
+    webhook: { timeoutMs: webhooks.timeoutMs, allowPrivate: webhooks.allowPrivate },
+    retryPolicy: new RetryPolicy(webhooks.retryBaseMs, webhooks.maxAttempts),
+    retries: retries((delivery) => notifier.redeliver(delivery)),
+    logger,
+  });
+  return notifier;
 }

@@ -1,7 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Delivery } from './change';
-import type { RetryPolicy, RetryScheduler } from './notifier';
-import type { DeliveryResult } from './webhook-client';
+import type { DeadLetter, RetryScheduler } from './notifier';
 
 /** SQS delays a message 15 minutes at most. */
 const MAX_DELAY_SECONDS = 900;
@@ -15,23 +14,20 @@ const MAX_DELAY_SECONDS = 900;
 export class SqsRetries implements RetryScheduler {
   constructor(
     private readonly sqs: SQSClient,
-    private readonly policy: RetryPolicy,
     private readonly queues: { retryQueueUrl: string; deadLetterQueueUrl: string },
   ) {}
 
-  async failed(delivery: Delivery, result: DeliveryResult, retryable: boolean): Promise<void> {
-    const delay = retryable ? this.policy.delayAfter(delivery.attempt) : undefined;
-    if (delay === undefined) {
-      const deadLetter = { ...delivery, lastError: result.ok ? undefined : result.error, failedAt: new Date().toISOString() };
-      await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queues.deadLetterQueueUrl, MessageBody: JSON.stringify(deadLetter) }));
-      return;
-    }
+  async retryLater(delivery: Delivery, delayMs: number): Promise<void> {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queues.retryQueueUrl,
-        MessageBody: JSON.stringify({ ...delivery, attempt: delivery.attempt + 1 }),
-        DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(delay / 1000)),
+        MessageBody: JSON.stringify(delivery),
+        DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000)),
       }),
     );
+  }
+
+  async giveUp(deadLetter: DeadLetter): Promise<void> {
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queues.deadLetterQueueUrl, MessageBody: JSON.stringify(deadLetter) }));
   }
 }
