@@ -1,8 +1,6 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { dehydrate } from '../openadr/temporal-fields';
 import type { StoredObjectType } from '../openadr/types';
-import { fromItem, type Item } from '../storage/dynamo/item-codec';
+import { wireFromItem, type Item } from '../storage/dynamo/item-codec';
 import type { Change, ChangeOperation } from './change';
 
 const OPERATIONS: Record<string, ChangeOperation> = { INSERT: 'CREATE', MODIFY: 'UPDATE', REMOVE: 'DELETE' };
@@ -14,5 +12,5 @@ export function changeFromStreamRecord(record: DynamoDBRecord): Change | undefin
   const image = (operation === 'DELETE' ? record.dynamodb?.OldImage : record.dynamodb?.NewImage) as Item | undefined;
   const objectType = image?.objectType?.S as StoredObjectType | undefined;
   if (!operation || !image || !objectType || !NOTIFIED_TYPES.includes(objectType) || !image.data) return undefined;
-  return { objectType, operation, object: dehydrate(objectType, fromItem(image as Record<string, AttributeValue>)) };
+  return { objectType, operation, object: wireFromItem(image) };
 }

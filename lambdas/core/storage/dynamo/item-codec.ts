@@ -97,9 +97,13 @@ function nonEmpty(values: readonly string[] | null | undefined): string[] | unde
   return values && values.length > 0 ? [...values] : undefined;
 }
 
+/** The object as the API shows it: the `data` attribute is stored in wire form already. */
+export function wireFromItem(item: Item): Record<string, unknown> {
+  return JSON.parse(item.data.S as string) as Record<string, unknown>;
+}
+
 export function fromItem<T extends StoredObject>(item: Item): T {
-  const objectType = item.objectType.S as StoredObjectType;
-  return hydrate<T>(objectType, JSON.parse(item.data.S as string));
+  return hydrate<T>(item.objectType.S as StoredObjectType, wireFromItem(item));
 }
 
 export function itemVersion(item: Item): number {
