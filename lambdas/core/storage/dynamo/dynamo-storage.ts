@@ -24,9 +24,8 @@ import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
 export interface DynamoStorageOptions {
   client: DynamoDBClient;
   tableName: string;
+  /** Also the TTL of the subscription list, which is read and cached whole like programs. */
   programCacheTtlMs: number;
-  /** All subscriptions, for notification matching; defaults to the program TTL. */
-  subscriptionCacheTtlMs?: number;
   eventCacheTtlMs: number;
   /** How stale another instance's write may look here, at most. */
   coherenceMs: number;
@@ -101,7 +100,7 @@ export class DynamoStorage implements VtnStorage {
       logger: log,
     });
     this.programCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
-    this.subscriptionCache = new TtlCache(options.subscriptionCacheTtlMs ?? options.programCacheTtlMs, this.clock, 1);
+    this.subscriptionCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
     this.eventPageCache = new TtlCache(options.eventCacheTtlMs, this.clock);
     this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, log, (kind) =>
       ({ PROGRAM: this.programCache, EVENT: this.eventPageCache, SUBSCRIPTION: this.subscriptionCache })[kind].clear(),
@@ -146,14 +145,7 @@ export class DynamoStorage implements VtnStorage {
     const cached = cache.get('all');
     if (cached) return cached;
     const generation = cache.generation;
-    const items = await this.queryAll({
-      TableName: this.gateway.tableName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
-      ExpressionAttributeValues: { ':pk': { S: objectType } },
-      ConsistentRead: true,
-    });
-    const objects = items.map((item) => fromItem<T>(item));
+    const objects = (await this.partition(objectType)).map((item) => fromItem<T>(item));
     cache.set('all', objects, generation);
     return objects;
   }
@@ -369,13 +361,7 @@ export class DynamoStorage implements VtnStorage {
    */
   private async purgeEvents(programID: string): Promise<void> {
     const deadline = this.clock() + this.purgeBudgetMs;
-    const pending = await this.queryAll({
-      TableName: this.gateway.tableName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
-      ExpressionAttributeValues: { ':pk': { S: PENDING_PURGE } },
-      ConsistentRead: true,
-    });
+    const pending = await this.partition(PENDING_PURGE);
     const programsToPurge = [programID, ...pending.map((item) => item.id.S as string)];
     for (const target of programsToPurge) {
       const finished = await this.deleteEventsOf(target, deadline);
@@ -539,8 +525,15 @@ export class DynamoStorage implements VtnStorage {
 
   // ---- query execution ------------------------------------------------------------------------
 
-  /** Reads every item of a query, page by page (for the few-and-small program partition). */
-  private async queryAll(input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Item[]> {
+  /** Every item of a base-table partition, strongly consistent, page by page (for small partitions). */
+  private async partition(partitionValue: string): Promise<Item[]> {
+    const input: QueryCommandInput = {
+      TableName: this.gateway.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
+      ExpressionAttributeValues: { ':pk': { S: partitionValue } },
+      ConsistentRead: true,
+    };
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
