@@ -12,13 +12,12 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
 import { BASE_PATH, FALLBACK_RESOURCE, RESOURCES } from '../lambdas/routes';
-import { BUNDLING, entryPath } from './bundling';
+import { vtnFunction } from './vtn-function';
 
 export interface VtnApiProps {
   table: ITable;
@@ -81,22 +80,15 @@ export class VtnApi extends Construct {
     });
 
     for (const resource of RESOURCES) {
-      const fn = new NodejsFunction(this, `${pascal(resource.name)}Function`, {
-        entry: entryPath(resource.name),
-        handler: 'handler',
-        runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
+      const fn = vtnFunction(this, pascal(resource.name), {
+        entry: resource.name,
+        table,
+        environment: props.cacheEnvironment,
         memorySize: 1024,
         // API Gateway gives up after 30 s; the handler answers 503 before its own deadline.
         timeout: Duration.seconds(10),
-        loggingFormat: LoggingFormat.JSON,
-        logGroup: new LogGroup(this, `${pascal(resource.name)}Logs`, { retention: props.logRetention, removalPolicy: props.logRemovalPolicy }),
-        bundling: BUNDLING,
-        environment: {
-          NODE_OPTIONS: '--enable-source-maps',
-          TABLE_NAME: table.tableName,
-          ...props.cacheEnvironment,
-        },
+        logRetention: props.logRetention,
+        logRemovalPolicy: props.logRemovalPolicy,
       });
       if (resource.tableActions.length > 0) {
         fn.addToRolePolicy(

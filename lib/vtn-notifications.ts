@@ -1,14 +1,14 @@
 import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, FilterCriteria, FilterRule, LoggingFormat, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFIED_TYPES } from '../lambdas/core/notifications/stream-records';
-import { BUNDLING, entryPath } from './bundling';
+import { vtnFunction } from './vtn-function';
 
 export interface VtnNotificationsProps {
   /** The table, with its stream of new and old images. */
@@ -47,24 +47,19 @@ export class VtnNotifications extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
 
-    this.function = new NodejsFunction(this, 'WebhooksFunction', {
-      entry: entryPath('webhooks'),
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 512,
-      timeout: NOTIFIER_TIMEOUT,
-      loggingFormat: LoggingFormat.JSON,
-      logGroup: new LogGroup(this, 'WebhooksLogs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy }),
-      bundling: BUNDLING,
+    this.function = vtnFunction(this, 'Webhooks', {
+      entry: 'webhooks',
+      table: props.table,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        TABLE_NAME: props.table.tableName,
         ...props.cacheEnvironment,
         VTN_WEBHOOK_TIMEOUT_MS: String(props.webhookTimeoutMs),
         WEBHOOK_RETRY_QUEUE_URL: this.retryQueue.queueUrl,
         WEBHOOK_DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
       },
+      memorySize: 512,
+      timeout: NOTIFIER_TIMEOUT,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
     });
     // Subscriptions and cache counters are read from the table itself; no index, no write.
     this.function.addToRolePolicy(

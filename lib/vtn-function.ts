@@ -1,0 +1,39 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { BUNDLING, entryPath } from './bundling';
+
+export interface VtnFunctionProps {
+  /** The entry file is `lambdas/<entry>.ts`, exporting `handler`. */
+  entry: string;
+  table: ITable;
+  /** Settings beyond TABLE_NAME. */
+  environment: Record<string, string>;
+  memorySize: number;
+  timeout: Duration;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+}
+
+/**
+ * One Lambda entry as every entry is deployed: Node.js 22 on arm64, bundled alike, JSON logs in
+ * its own log group, the table's name in its environment. `<name>Function` and `<name>Logs` in
+ * `scope`.
+ */
+export function vtnFunction(scope: Construct, name: string, props: VtnFunctionProps): NodejsFunction {
+  return new NodejsFunction(scope, `${name}Function`, {
+    entry: entryPath(props.entry),
+    handler: 'handler',
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: props.memorySize,
+    timeout: props.timeout,
+    loggingFormat: LoggingFormat.JSON,
+    logGroup: new LogGroup(scope, `${name}Logs`, { retention: props.logRetention, removalPolicy: props.logRemovalPolicy }),
+    bundling: BUNDLING,
+    environment: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: props.table.tableName, ...props.environment },
+  });
+}
