@@ -16,15 +16,15 @@ export interface Caller {
 
 export const ANONYMOUS: Caller = { clientID: 'anonymous' };
 
-/**
- * The OpenADR operations: validate input, apply the protocol's rules, stamp metadata, and answer
- * in wire form. The only layer that knows both the protocol and the storage port.
- */
 export interface OperationsOptions {
   /** Accept callback URLs on loopback, private and link-local addresses (local development). */
   allowPrivateCallbacks: boolean;
 }
 
+/**
+ * The OpenADR operations: validate input, apply the protocol's rules, stamp metadata, and answer
+ * in wire form. The only layer that knows both the protocol and the storage port.
+ */
 export class VtnOperations {
   constructor(
     private readonly storage: VtnStorage,
