@@ -1,25 +1,15 @@
-import { type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError } from '../../errors';
 import type { Program, StoredObject, StoredObjectType, Subscription, VtnEvent } from '../../openadr/types';
-import { sortableDateTime } from '../../time/temporal';
 import type { EventQuery, ObjectStore, ProgramQuery, ProgramStore, SubscriptionQuery, SubscriptionStore, VtnStorage } from '../port';
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
 import { DynamoGateway, isConditionFailure } from './gateway';
-import {
-  PENDING_PURGE,
-  PROGRAM_NAME_CLAIM,
-  eventStartLowerBound,
-  eventStartUpperBound,
-  fromItem,
-  itemVersion,
-  programScope,
-  toItem,
-  type Item,
-} from './item-codec';
+import { PENDING_PURGE, PROGRAM_NAME_CLAIM, fromItem, itemVersion, programScope, toItem, type Item } from './item-codec';
+import { earliestEnd, eventQueryKey, eventQueryPlan, fromItemProgramID, queryMatches, readPartition, subscriptionQueryPlan } from './queries';
 import { Logger } from '../../logger';
 import { IndexPropagation } from './index-propagation';
-import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
+import { TABLE_LAYOUT } from './table-layout';
 
 export interface DynamoStorageOptions {
   client: DynamoDBClient;
@@ -42,35 +32,6 @@ export interface DynamoStorageOptions {
 
 const MAX_UPDATE_ATTEMPTS = 5;
 const BATCH_WRITE_SIZE = 25;
-const MAX_QUERY_PAGE = 1000;
-
-/** A query plan: where to read, and which filters DynamoDB applies before counting a match. */
-interface QueryPlan {
-  input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'>;
-}
-
-class Expressions {
-  readonly names: Record<string, string> = {};
-  readonly values: Item = {};
-  private count = 0;
-
-  name(attribute: string): string {
-    const placeholder = `#${attribute.replace(/[^a-zA-Z0-9]/g, '')}`;
-    this.names[placeholder] = attribute;
-    return placeholder;
-  }
-
-  value(value: string): string {
-    const placeholder = `:v${this.count++}`;
-    this.values[placeholder] = { S: value };
-    return placeholder;
-  }
-
-  anyContains(attribute: string, candidates: string[]): string {
-    const name = this.name(attribute);
-    return `(${candidates.map((candidate) => `contains(${name}, ${this.value(candidate)})`).join(' OR ')})`;
-  }
-}
 
 export class DynamoStorage implements VtnStorage {
   readonly programs: ProgramStore;
@@ -145,7 +106,7 @@ export class DynamoStorage implements VtnStorage {
     const cached = cache.get('all');
     if (cached) return cached;
     const generation = cache.generation;
-    const objects = (await this.partition(objectType)).map((item) => fromItem<T>(item));
+    const objects = (await readPartition(this.gateway, objectType)).map((item) => fromItem<T>(item));
     cache.set('all', objects, generation);
     return objects;
   }
@@ -329,7 +290,7 @@ export class DynamoStorage implements VtnStorage {
     const generation = this.eventPageCache.generation;
 
     const programIDs = new Set((await this.allPrograms()).map((program) => program.id));
-    const matched = await this.queryMatches(
+    const matched = await queryMatches(this.gateway, 
       eventQueryPlan(this.gateway.tableName, query),
       query.skip + query.limit,
       (item) => programIDs.has(fromItemProgramID(item)),
@@ -361,7 +322,7 @@ export class DynamoStorage implements VtnStorage {
    */
   private async purgeEvents(programID: string): Promise<void> {
     const deadline = this.clock() + this.purgeBudgetMs;
-    const pending = await this.partition(PENDING_PURGE);
+    const pending = await readPartition(this.gateway, PENDING_PURGE);
     const programsToPurge = [programID, ...pending.map((item) => item.id.S as string)];
     for (const target of programsToPurge) {
       const finished = await this.deleteEventsOf(target, deadline);
@@ -417,7 +378,7 @@ export class DynamoStorage implements VtnStorage {
 
   private async listSubscriptions(query: SubscriptionQuery): Promise<Subscription[]> {
     if (query.limit === 0) return [];
-    const matched = await this.queryMatches(
+    const matched = await queryMatches(this.gateway, 
       subscriptionQueryPlan(this.gateway.tableName, query),
       query.skip + query.limit,
     );
@@ -525,129 +486,7 @@ export class DynamoStorage implements VtnStorage {
 
   // ---- query execution ------------------------------------------------------------------------
 
-  /** Every item of a base-table partition, strongly consistent, page by page (for small partitions). */
-  private async partition(partitionValue: string): Promise<Item[]> {
-    const input: QueryCommandInput = {
-      TableName: this.gateway.tableName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
-      ExpressionAttributeValues: { ':pk': { S: partitionValue } },
-      ConsistentRead: true,
-    };
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.gateway.query({ ...input, ExclusiveStartKey: startKey });
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  }
 
-  /**
-   * Reads until `wanted` items have matched or the key range ends, asking DynamoDB for no more
-   * items than are still wanted, so that the items read grow with skip+limit, not the table.
-   */
-  private async queryMatches(plan: QueryPlan, wanted: number, keep: (item: Item) => boolean = () => true): Promise<Item[]> {
-    const matched: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.gateway.query({
-          ...plan.input,
-          Limit: Math.min(MAX_QUERY_PAGE, wanted - matched.length),
-          ExclusiveStartKey: startKey,
-        });
-      for (const item of page.Items ?? []) if (keep(item)) matched.push(item);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && matched.length < wanted);
-    return matched.slice(0, wanted);
-  }
-}
-
-function fromItemProgramID(item: Item): string {
-  const scoped = item.programID?.S ?? '';
-  return scoped.slice(scoped.indexOf('#') + 1);
-}
-
-function earliestEnd(items: Item[]): number | undefined {
-  const ends = items.map((item) => item.eventEnd?.S).filter((end): end is string => end !== undefined);
-  if (ends.length === 0) return undefined;
-  return Date.parse(ends.reduce((a, b) => (a < b ? a : b)));
-}
-
-/** The canonical cache key of an event query: equal queries, however written, share an entry. */
-export function eventQueryKey(query: EventQuery): string {
-  return JSON.stringify([
-    query.programID ?? null,
-    query.dateStart ? sortableDateTime(query.dateStart) : null,
-    query.dateEnd ? sortableDateTime(query.dateEnd) : null,
-    query.targets?.length ? [...new Set(query.targets)].sort() : null,
-    query.activeAt !== undefined,
-    query.skip,
-    query.limit,
-  ]);
-}
-
-/** Picks the index that fits the query: programID and/or a start range, else the EVENT partition. */
-export function eventQueryPlan(tableName: string, query: EventQuery): QueryPlan {
-  const expressions = new Expressions();
-  const hasRange = query.dateStart !== undefined || query.dateEnd !== undefined;
-  const index: IndexLayout | undefined =
-    query.programID && hasRange
-      ? TABLE_LAYOUT.indexes.programIDEventStart
-      : query.programID
-        ? TABLE_LAYOUT.indexes.programID
-        : hasRange
-          ? TABLE_LAYOUT.indexes.objectTypeEventStart
-          : undefined;
-  const partitionKey = index?.partitionKey ?? TABLE_LAYOUT.partitionKey;
-  const partitionValue = query.programID ? programScope('EVENT', query.programID) : 'EVENT';
-  const conditions = [`${expressions.name(partitionKey)} = ${expressions.value(partitionValue)}`];
-  if (hasRange) {
-    const start = expressions.name('eventStart');
-    const lower = query.dateStart && expressions.value(eventStartLowerBound(sortableDateTime(query.dateStart)));
-    const upper = query.dateEnd && expressions.value(eventStartUpperBound(sortableDateTime(query.dateEnd)));
-    conditions.push(lower && upper ? `${start} BETWEEN ${lower} AND ${upper}` : lower ? `${start} >= ${lower}` : `${start} <= ${upper}`);
-  }
-  const filters: string[] = [];
-  if (query.targets?.length) filters.push(expressions.anyContains('targets', query.targets));
-  if (query.activeAt) {
-    const end = expressions.name('eventEnd');
-    filters.push(`(attribute_not_exists(${end}) OR ${end} > ${expressions.value(sortableDateTime(query.activeAt))})`);
-  }
-  return {
-    input: {
-      TableName: tableName,
-      IndexName: index?.indexName,
-      ConsistentRead: index ? undefined : true,
-      KeyConditionExpression: conditions.join(' AND '),
-      FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-      ExpressionAttributeNames: expressions.names,
-      ExpressionAttributeValues: expressions.values,
-    },
-  };
-}
-
-export function subscriptionQueryPlan(tableName: string, query: SubscriptionQuery): QueryPlan {
-  const expressions = new Expressions();
-  const index = query.programID ? TABLE_LAYOUT.indexes.programID : undefined;
-  const partitionKey = index?.partitionKey ?? TABLE_LAYOUT.partitionKey;
-  const partitionValue = query.programID ? programScope('SUBSCRIPTION', query.programID) : 'SUBSCRIPTION';
-  const keyCondition = `${expressions.name(partitionKey)} = ${expressions.value(partitionValue)}`;
-  const filters: string[] = [];
-  if (query.clientName !== undefined) filters.push(`${expressions.name('clientName')} = ${expressions.value(query.clientName)}`);
-  if (query.objects?.length) filters.push(expressions.anyContains('objects', query.objects));
-  return {
-    input: {
-      TableName: tableName,
-      IndexName: index?.indexName,
-      ConsistentRead: index ? undefined : true,
-      KeyConditionExpression: keyCondition,
-      FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-      ExpressionAttributeNames: expressions.names,
-      ExpressionAttributeValues: expressions.values,
-    },
-  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,168 @@
+import type { QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { sortableDateTime } from '../../time/temporal';
+import type { EventQuery, SubscriptionQuery } from '../port';
+import type { DynamoGateway } from './gateway';
+import { eventStartLowerBound, eventStartUpperBound, programScope, type Item } from './item-codec';
+import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
+
+/** Query plans (which index, key condition, filters) and their execution. */
+
+const MAX_QUERY_PAGE = 1000;
+
+/** A query plan: where to read, and which filters DynamoDB applies before counting a match. */
+export interface QueryPlan {
+  input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'>;
+}
+
+class Expressions {
+  readonly names: Record<string, string> = {};
+  readonly values: Item = {};
+  private count = 0;
+
+  name(attribute: string): string {
+    const placeholder = `#${attribute.replace(/[^a-zA-Z0-9]/g, '')}`;
+    this.names[placeholder] = attribute;
+    return placeholder;
+  }
+
+  value(value: string): string {
+    const placeholder = `:v${this.count++}`;
+    this.values[placeholder] = { S: value };
+    return placeholder;
+  }
+
+  anyContains(attribute: string, candidates: string[]): string {
+    const name = this.name(attribute);
+    return `(${candidates.map((candidate) => `contains(${name}, ${this.value(candidate)})`).join(' OR ')})`;
+  }
+}
+
+export function fromItemProgramID(item: Item): string {
+  const scoped = item.programID?.S ?? '';
+  return scoped.slice(scoped.indexOf('#') + 1);
+}
+
+export function earliestEnd(items: Item[]): number | undefined {
+  const ends = items.map((item) => item.eventEnd?.S).filter((end): end is string => end !== undefined);
+  if (ends.length === 0) return undefined;
+  return Date.parse(ends.reduce((a, b) => (a < b ? a : b)));
+}
+
+/** The canonical cache key of an event query: equal queries, however written, share an entry. */
+export function eventQueryKey(query: EventQuery): string {
+  return JSON.stringify([
+    query.programID ?? null,
+    query.dateStart ? sortableDateTime(query.dateStart) : null,
+    query.dateEnd ? sortableDateTime(query.dateEnd) : null,
+    query.targets?.length ? [...new Set(query.targets)].sort() : null,
+    query.activeAt !== undefined,
+    query.skip,
+    query.limit,
+  ]);
+}
+
+/** Picks the index that fits the query: programID and/or a start range, else the EVENT partition. */
+export function eventQueryPlan(tableName: string, query: EventQuery): QueryPlan {
+  const expressions = new Expressions();
+  const hasRange = query.dateStart !== undefined || query.dateEnd !== undefined;
+  const index: IndexLayout | undefined =
+    query.programID && hasRange
+      ? TABLE_LAYOUT.indexes.programIDEventStart
+      : query.programID
+        ? TABLE_LAYOUT.indexes.programID
+        : hasRange
+          ? TABLE_LAYOUT.indexes.objectTypeEventStart
+          : undefined;
+  const partitionKey = index?.partitionKey ?? TABLE_LAYOUT.partitionKey;
+  const partitionValue = query.programID ? programScope('EVENT', query.programID) : 'EVENT';
+  const conditions = [`${expressions.name(partitionKey)} = ${expressions.value(partitionValue)}`];
+  if (hasRange) {
+    const start = expressions.name('eventStart');
+    const lower = query.dateStart && expressions.value(eventStartLowerBound(sortableDateTime(query.dateStart)));
+    const upper = query.dateEnd && expressions.value(eventStartUpperBound(sortableDateTime(query.dateEnd)));
+    conditions.push(lower && upper ? `${start} BETWEEN ${lower} AND ${upper}` : lower ? `${start} >= ${lower}` : `${start} <= ${upper}`);
+  }
+  const filters: string[] = [];
+  if (query.targets?.length) filters.push(expressions.anyContains('targets', query.targets));
+  if (query.activeAt) {
+    const end = expressions.name('eventEnd');
+    filters.push(`(attribute_not_exists(${end}) OR ${end} > ${expressions.value(sortableDateTime(query.activeAt))})`);
+  }
+  return {
+    input: {
+      TableName: tableName,
+      IndexName: index?.indexName,
+      ConsistentRead: index ? undefined : true,
+      KeyConditionExpression: conditions.join(' AND '),
+      FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+      ExpressionAttributeNames: expressions.names,
+      ExpressionAttributeValues: expressions.values,
+    },
+  };
+}
+
+export function subscriptionQueryPlan(tableName: string, query: SubscriptionQuery): QueryPlan {
+  const expressions = new Expressions();
+  const index = query.programID ? TABLE_LAYOUT.indexes.programID : undefined;
+  const partitionKey = index?.partitionKey ?? TABLE_LAYOUT.partitionKey;
+  const partitionValue = query.programID ? programScope('SUBSCRIPTION', query.programID) : 'SUBSCRIPTION';
+  const keyCondition = `${expressions.name(partitionKey)} = ${expressions.value(partitionValue)}`;
+  const filters: string[] = [];
+  if (query.clientName !== undefined) filters.push(`${expressions.name('clientName')} = ${expressions.value(query.clientName)}`);
+  if (query.objects?.length) filters.push(expressions.anyContains('objects', query.objects));
+  return {
+    input: {
+      TableName: tableName,
+      IndexName: index?.indexName,
+      ConsistentRead: index ? undefined : true,
+      KeyConditionExpression: keyCondition,
+      FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+      ExpressionAttributeNames: expressions.names,
+      ExpressionAttributeValues: expressions.values,
+    },
+  };
+}
+
+
+/** Every item of a base-table partition, strongly consistent, page by page (for small partitions). */
+export async function readPartition(gateway: DynamoGateway, partitionValue: string): Promise<Item[]> {
+  const input: QueryCommandInput = {
+    TableName: gateway.tableName,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
+    ExpressionAttributeValues: { ':pk': { S: partitionValue } },
+    ConsistentRead: true,
+  };
+  const items: Item[] = [];
+  let startKey: Item | undefined;
+  do {
+    const page = await gateway.query({ ...input, ExclusiveStartKey: startKey });
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/**
+ * Reads until `wanted` items have matched or the key range ends, asking DynamoDB for no more
+ * items than are still wanted, so that the items read grow with skip+limit, not the table.
+ */
+export async function queryMatches(
+  gateway: DynamoGateway,
+  plan: QueryPlan,
+  wanted: number,
+  keep: (item: Item) => boolean = () => true,
+): Promise<Item[]> {
+  const matched: Item[] = [];
+  let startKey: Item | undefined;
+  do {
+    const page = await gateway.query({
+      ...plan.input,
+      Limit: Math.min(MAX_QUERY_PAGE, wanted - matched.length),
+      ExclusiveStartKey: startKey,
+    });
+    for (const item of page.Items ?? []) if (keep(item)) matched.push(item);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && matched.length < wanted);
+  return matched.slice(0, wanted);
+}
