@@ -45,7 +45,7 @@ function convertAt(node: unknown, path: string[], field: string, kind: Kind, con
   const record = node as Record<string, unknown>;
   const childField = field ? `${field}.${step}` : step;
   if (rest.length > 0) return convertAt(record[step], rest, childField, kind, convert);
-  // null and absent stay as they are: the spec makes these fields nullable with a null default.
+  // Validation drops nulls from requests; anything else stored as null stays as it is.
   if (record[step] === undefined || record[step] === null) return;
   record[step] = convert(record[step], childField, kind);
 }

@@ -6,10 +6,22 @@ import { OBJECT_TYPES } from './types';
  * Request validation against the OpenADR 3.1.0 request schemas (programRequest, eventRequest,
  * subscriptionRequest and what they reference): types, required fields, lengths, ranges, enums,
  * patterns, and date-time, duration and URI formats. Every bad field is reported with its path.
- * Properties the schemas do not name are allowed, as the spec allows them.
+ * Properties the schemas do not name are allowed, as the spec allows them. An optional property
+ * sent as null counts as absent, and is left out of the value a check returns.
  */
 
-export type Check = (value: unknown, path: string, issues: FieldIssue[]) => void;
+/** Reports what is wrong with `value` in `issues`; returns the value as accepted. */
+export type Check = (value: unknown, path: string, issues: FieldIssue[]) => unknown;
+
+type Test = (value: unknown, path: string, issues: FieldIssue[]) => void;
+
+/** A check that accepts a value as it is. */
+const leaf =
+  (test: Test): Check =>
+  (value, path, issues) => {
+    test(value, path, issues);
+    return value;
+  };
 
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
@@ -18,7 +30,7 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
 export function string(options: { min?: number; max?: number; pattern?: RegExp; patternText?: string } = {}): Check {
-  return (value, path, issues) => {
+  return leaf((value, path, issues) => {
     if (typeof value !== 'string') return void issues.push({ field: path, reason: `must be a string, got ${describe(value)}` });
     const length = [...value].length;
     if (options.min !== undefined && length < options.min) {
@@ -26,46 +38,42 @@ export function string(options: { min?: number; max?: number; pattern?: RegExp; 
     }
     if (options.max !== undefined && length > options.max) issues.push({ field: path, reason: `must be at most ${options.max} characters long` });
     if (options.pattern && !options.pattern.test(value)) issues.push({ field: path, reason: `must match ${options.patternText ?? options.pattern.source}` });
-  };
+  });
 }
 
 export function integer(options: { min?: number; max?: number; int32?: boolean } = {}): Check {
   const min = options.min ?? (options.int32 ? INT32_MIN : undefined);
   const max = options.max ?? (options.int32 ? INT32_MAX : undefined);
-  return (value, path, issues) => {
+  return leaf((value, path, issues) => {
     if (typeof value !== 'number' || !Number.isInteger(value)) return void issues.push({ field: path, reason: `must be an integer, got ${describe(value)}` });
     if (min !== undefined && value < min) issues.push({ field: path, reason: `must be >= ${min}` });
     if (max !== undefined && value > max) issues.push({ field: path, reason: `must be <= ${max}` });
-  };
+  });
 }
 
-export const number: Check = (value, path, issues) => {
+export const number = leaf((value, path, issues) => {
   if (typeof value !== 'number' || !Number.isFinite(value)) issues.push({ field: path, reason: `must be a number, got ${describe(value)}` });
-};
+});
 
-export const boolean: Check = (value, path, issues) => {
+export const boolean = leaf((value, path, issues) => {
   if (typeof value !== 'boolean') issues.push({ field: path, reason: `must be true or false, got ${describe(value)}` });
-};
+});
 
 export function oneOfValues(values: readonly string[]): Check {
-  return (value, path, issues) => {
+  return leaf((value, path, issues) => {
     if (typeof value !== 'string' || !values.includes(value)) {
       issues.push({ field: path, reason: `must be one of ${values.join(', ')}, got ${describe(value)}` });
     }
-  };
+  });
 }
 
 export function arrayOf(item: Check): Check {
   return (value, path, issues) => {
-    if (!Array.isArray(value)) return void issues.push({ field: path, reason: `must be an array, got ${describe(value)}` });
-    value.forEach((element, index) => item(element, `${path}[${index}]`, issues));
-  };
-}
-
-/** The spec's `nullable: true`. */
-export function nullable(check: Check): Check {
-  return (value, path, issues) => {
-    if (value !== null) check(value, path, issues);
+    if (!Array.isArray(value)) {
+      issues.push({ field: path, reason: `must be an array, got ${describe(value)}` });
+      return value;
+    }
+    return value.map((element, index) => item(element, `${path}[${index}]`, issues));
   };
 }
 
@@ -79,13 +87,14 @@ export function anyOf(...alternatives: Check[]): Check {
     let best: { found: FieldIssue[]; score: number } | undefined;
     for (const alternative of alternatives) {
       const found: FieldIssue[] = [];
-      alternative(value, path, found);
-      if (found.length === 0) return;
+      const accepted = alternative(value, path, found);
+      if (found.length === 0) return accepted;
       const atTheValueItself = found.filter((issue) => issue.field === path).length;
       const score = atTheValueItself * 1000 + found.length;
       if (!best || score < best.score) best = { found, score };
     }
     issues.push(...(best?.found ?? []));
+    return value;
   };
 }
 
@@ -94,37 +103,47 @@ export function discriminated(property: string, checks: Record<string, Check>): 
   const known = Object.keys(checks);
   return (value, path, issues) => {
     const tag = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[property] : undefined;
-    const check = typeof tag === 'string' ? checks[tag] : undefined;
-    if (check) return check(value, path, issues);
-    anyOf(...Object.values(checks))(value, path, issues);
+    if (typeof tag === 'string' && Object.hasOwn(checks, tag)) return checks[tag](value, path, issues);
+    const accepted = anyOf(...Object.values(checks))(value, path, issues);
     if (!issues.some((issue) => issue.field.startsWith(path))) {
       issues.push({ field: path ? `${path}.${property}` : property, reason: `must be one of ${known.join(', ')}` });
     }
+    return accepted;
   };
 }
 
+/**
+ * An object with these properties (others are kept as they are). Optional properties may be
+ * null, meaning absent, as clients that send every unset property as null expect.
+ */
 export function object(properties: Record<string, Check>, required: string[] = []): Check {
   return (value, path, issues) => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return void issues.push({ field: path || 'body', reason: `must be a JSON object, got ${describe(value)}` });
+      issues.push({ field: path || 'body', reason: `must be a JSON object, got ${describe(value)}` });
+      return value;
     }
-    const record = value as Record<string, unknown>;
     const at = (key: string) => (path ? `${path}.${key}` : key);
-    for (const key of required) if (record[key] === undefined) issues.push({ field: at(key), reason: 'is required' });
-    for (const [key, check] of Object.entries(properties)) if (record[key] !== undefined) check(record[key], at(key), issues);
+    for (const key of required) if (!Object.hasOwn(value, key)) issues.push({ field: at(key), reason: 'is required' });
+    // fromEntries defines own properties, so a "__proto__" key stays data.
+    return Object.fromEntries(
+      Object.entries(value).flatMap(([key, child]) => {
+        if (!Object.hasOwn(properties, key)) return [[key, child]];
+        if (child === null && !required.includes(key)) return [];
+        return [[key, properties[key](child, at(key), issues)]];
+      }),
+    );
   };
 }
 
-const formatCheck =
-  (parse: (value: unknown, field: string) => unknown): Check =>
-  (value, path, issues) => {
+const formatCheck = (parse: (value: unknown, field: string) => unknown): Check =>
+  leaf((value, path, issues) => {
     try {
       parse(value, path);
     } catch (error) {
       if (error instanceof InvalidInputError) issues.push(...error.issues);
       else throw error;
     }
-  };
+  });
 
 export const dateTime = formatCheck(parseDateTime);
 export const duration = formatCheck(parseDuration);
@@ -138,7 +157,7 @@ export const objectID = string({ min: 1, max: 128, pattern: OBJECT_ID, patternTe
 const shortName = string({ min: 1, max: 128 });
 export const target = shortName;
 export const clientName = shortName;
-const targets = nullable(arrayOf(target));
+const targets = arrayOf(target);
 const int32 = integer({ int32: true });
 
 const intervalPeriod = object({ start: dateTime, duration, randomizeStart: duration });
@@ -147,15 +166,13 @@ const valuesMap = object(
   { type: shortName, values: arrayOf(anyOf(number, string(), boolean, point)) },
   ['type', 'values'],
 );
-const units = nullable(shortName);
-const readingType = nullable(shortName);
 
 const eventPayloadDescriptor = object(
   {
     objectType: oneOfValues(['EVENT_PAYLOAD_DESCRIPTOR']),
     payloadType: shortName,
-    units,
-    currency: nullable(string()),
+    units: shortName,
+    currency: string(),
   },
   ['objectType', 'payloadType'],
 );
@@ -164,10 +181,10 @@ const reportPayloadDescriptor = object(
   {
     objectType: oneOfValues(['REPORT_PAYLOAD_DESCRIPTOR']),
     payloadType: shortName,
-    readingType,
-    units,
-    accuracy: nullable(number),
-    confidence: nullable(integer({ min: 0, max: 100 })),
+    readingType: shortName,
+    units: shortName,
+    accuracy: number,
+    confidence: integer({ min: 0, max: 100 }),
   },
   ['objectType', 'payloadType'],
 );
@@ -175,8 +192,8 @@ const reportPayloadDescriptor = object(
 const reportDescriptor = object(
   {
     payloadType: shortName,
-    readingType,
-    units,
+    readingType: shortName,
+    units: shortName,
     targets,
     aggregate: boolean,
     startInterval: int32,
@@ -195,16 +212,14 @@ export const programRequest = object(
   {
     programName: shortName,
     intervalPeriod,
-    programDescriptions: nullable(arrayOf(object({ URL: uri }, ['URL']))),
-    payloadDescriptors: nullable(
-      arrayOf(
-        discriminated('objectType', {
-          EVENT_PAYLOAD_DESCRIPTOR: eventPayloadDescriptor,
-          REPORT_PAYLOAD_DESCRIPTOR: reportPayloadDescriptor,
-        }),
-      ),
+    programDescriptions: arrayOf(object({ URL: uri }, ['URL'])),
+    payloadDescriptors: arrayOf(
+      discriminated('objectType', {
+        EVENT_PAYLOAD_DESCRIPTOR: eventPayloadDescriptor,
+        REPORT_PAYLOAD_DESCRIPTOR: reportPayloadDescriptor,
+      }),
     ),
-    attributes: nullable(arrayOf(valuesMap)),
+    attributes: arrayOf(valuesMap),
     targets,
   },
   ['programName'],
@@ -213,12 +228,12 @@ export const programRequest = object(
 export const eventRequest = object(
   {
     programID: objectID,
-    eventName: nullable(string()),
+    eventName: string(),
     duration,
-    priority: nullable(integer({ min: 0 })),
+    priority: integer({ min: 0 }),
     targets,
-    reportDescriptors: nullable(arrayOf(reportDescriptor)),
-    payloadDescriptors: nullable(arrayOf(eventPayloadDescriptor)),
+    reportDescriptors: arrayOf(reportDescriptor),
+    payloadDescriptors: arrayOf(eventPayloadDescriptor),
     intervalPeriod,
     intervals: arrayOf(interval),
   },
@@ -237,7 +252,7 @@ export const subscriptionRequest = object(
           objects: arrayOf(oneOfValues(OBJECT_TYPES)),
           operations: arrayOf(oneOfValues(OPERATIONS)),
           callbackUrl: uri,
-          bearerToken: nullable(string()),
+          bearerToken: string(),
         },
         ['objects', 'operations', 'callbackUrl'],
       ),
@@ -247,9 +262,10 @@ export const subscriptionRequest = object(
   ['clientName', 'objectOperations'],
 );
 
-/** Runs a check and throws one InvalidInputError listing every issue. */
-export function validate(check: Check, value: unknown, path = ''): void {
+/** Runs a check and returns the value as accepted, or throws one InvalidInputError listing every issue. */
+export function validate(check: Check, value: unknown, path = ''): unknown {
   const issues: FieldIssue[] = [];
-  check(value, path, issues);
+  const accepted = check(value, path, issues);
   if (issues.length > 0) throw new InvalidInputError(issues);
+  return accepted;
 }

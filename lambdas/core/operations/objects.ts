@@ -21,10 +21,10 @@ export function newObject<K extends StoredObjectType>(
   body: unknown,
   serverFields: WireObject = {},
 ): ObjectByType[K] {
-  validate(schema, body);
+  const fields = clientFields(validate(schema, body));
   const now = formatDateTime(nowUtc());
   return hydrate<ObjectByType[K]>(objectType, {
-    ...clientFields(body),
+    ...fields,
     ...serverFields,
     id: newObjectId(),
     createdDateTime: now,
@@ -43,8 +43,7 @@ export function replacement<K extends StoredObjectType>(
   body: unknown,
   keptServerFields: readonly string[] = [],
 ): (current: ObjectByType[K]) => ObjectByType[K] {
-  validate(schema, body);
-  const fields = clientFields(body);
+  const fields = clientFields(validate(schema, body));
   return (current) => {
     const kept = Object.fromEntries(keptServerFields.map((key) => [key, current[key]]));
     return hydrate<ObjectByType[K]>(objectType, {

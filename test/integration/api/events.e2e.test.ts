@@ -46,6 +46,25 @@ describe('POST /events', () => {
     expect((await api.post('/events', { programID, eventName: 'same', intervals: [] })).status).toBe(201);
   });
 
+  test('null on an optional property is taken as its absence, and never comes back', async () => {
+    const { status, body } = await api.post('/events', {
+      programID,
+      eventName: null,
+      duration: null,
+      intervalPeriod: null,
+      targets: null,
+      intervals: [{ id: 0, intervalPeriod: null, payloads: [{ type: 'PRICE', values: [1] }] }],
+    });
+    expect(status).toBe(201);
+    expect(body).not.toHaveProperty('duration');
+    expect(body).not.toHaveProperty('intervalPeriod');
+    expect(body).not.toHaveProperty('eventName');
+    expect(body.intervals).toEqual([{ id: 0, payloads: [{ type: 'PRICE', values: [1] }] }]);
+    const updated = await api.put(`/events/${body.id}`, { programID, intervalPeriod: { start: '2030-01-01T00:00:00Z', duration: null, randomizeStart: null } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.intervalPeriod).toEqual({ start: '2030-01-01T00:00:00Z' });
+  });
+
   test("an event for a program that does not exist is 400 naming programID", async () => {
     const { status, body } = await api.post('/events', { programID: 'no-such-program', intervals: [] });
     expect(status).toBe(400);

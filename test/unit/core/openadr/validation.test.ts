@@ -25,6 +25,32 @@ describe('request validation against the 3.1.0 schemas', () => {
     expect(issues(eventRequest, { programID: null })).toEqual([{ field: 'programID', reason: 'must be a string, got null' }]);
   });
 
+  test('null on an optional property is its absence: accepted, and dropped from what validate returns', () => {
+    const body = {
+      programID: 'p1',
+      duration: null,
+      intervalPeriod: null,
+      eventName: null,
+      vendorExtension: null,
+      intervals: [{ id: 0, intervalPeriod: { start: '2024-01-01T00:00:00Z', duration: null, randomizeStart: null }, payloads: [] }],
+    };
+    expect(issues(eventRequest, body)).toEqual([]);
+    expect(validate(eventRequest, body)).toEqual({
+      programID: 'p1',
+      vendorExtension: null,
+      intervals: [{ id: 0, intervalPeriod: { start: '2024-01-01T00:00:00Z' }, payloads: [] }],
+    });
+    expect(body.intervalPeriod).toBeNull();
+    expect(issues(eventRequest, { programID: 'p1', intervals: [{ id: 0, payloads: null }] })[0].field).toBe('intervals[0].payloads');
+  });
+
+  test('a discriminator value that names an inherited property is no schema', () => {
+    for (const objectType of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const body = { programName: 'p', payloadDescriptors: [{ objectType, payloadType: 'PRICE' }] };
+      expect(issues(programRequest, body)).toEqual([{ field: 'payloadDescriptors[0].objectType', reason: expect.stringContaining('must be one of') }]);
+    }
+  });
+
   test('lengths count characters, not bytes', () => {
     expect(issues(programRequest, { programName: '€'.repeat(128) })).toEqual([]);
     expect(issues(programRequest, { programName: '€'.repeat(129) })[0].field).toBe('programName');
