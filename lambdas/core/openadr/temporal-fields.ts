@@ -77,9 +77,8 @@ export function dehydrate(objectType: StoredObjectType, object: unknown): Record
 function structuredCloneJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(structuredCloneJson);
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) out[key] = structuredCloneJson(child);
-    return out;
+    // fromEntries defines own properties: a "__proto__" key stays data instead of setting the prototype.
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, structuredCloneJson(child)]));
   }
   return value;
 }

@@ -51,6 +51,27 @@ test('a program just under the size DynamoDB can store is refused with 413, not 
   expect((await api.get('/programs')).body).toEqual([]);
 });
 
+test('"__proto__", "constructor" and "prototype" keys are plain data, kept and read back as written', async () => {
+  const odd = '"__proto__": {"polluted": true}, "constructor": {"prototype": 1}, "prototype": null';
+  const program = `{"programName": "keys", ${odd}, "attributes": [{"type": "X", "values": [1], ${odd}}]}`;
+  const created = await api.request('POST', '/programs', { body: program });
+  expect(created.status).toBe(201);
+  const event = `{"programID": "${created.body.id}", ${odd}, "intervals": [{"id": 0, "payloads": [], ${odd}}]}`;
+  const keys = (object: object) => Object.entries(object).filter(([key]) => ['__proto__', 'constructor', 'prototype'].includes(key));
+  const written = [['__proto__', { polluted: true }], ['constructor', { prototype: 1 }], ['prototype', null]];
+  for (const [path, body] of [['/programs', program.replace('"keys"', '"keys-2"')], ['/events', event]]) {
+    const posted = await api.request('POST', path, { body });
+    expect(posted.status).toBe(201);
+    const put = await api.request('PUT', `${path}/${posted.body.id}`, { body });
+    expect(put.status).toBe(200);
+    const read = (await api.get(`${path}/${posted.body.id}`)).body;
+    expect(keys(read)).toEqual(written);
+    expect(keys((read.attributes ?? read.intervals)[0])).toEqual(written);
+    expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
+  }
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});
+
 test('every problem carries the request id that the logs carry', async () => {
   const { body } = await api.get('/programs/missing');
   expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);

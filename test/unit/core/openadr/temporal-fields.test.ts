@@ -38,4 +38,13 @@ describe('temporal fields', () => {
     const bad = { ...wire, intervals: [wire.intervals[0], { id: 1, intervalPeriod: { duration: '1 hour' }, payloads: [] }] };
     expect(() => hydrate('EVENT', bad)).toThrow(/^intervals\[1\]\.intervalPeriod\.duration: /);
   });
+
+  it('copies "__proto__" keys as data, never as the prototype', () => {
+    const withKeys = JSON.parse('{"programID": "p", "__proto__": {"x": 1}, "intervals": [{"id": 0, "payloads": [], "__proto__": []}]}');
+    for (const copy of [hydrate<Record<string, unknown>>('EVENT', withKeys), dehydrate('EVENT', withKeys)]) {
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).toEqual({ x: 1 });
+      expect(JSON.stringify(copy)).toBe(JSON.stringify(withKeys));
+    }
+  });
 });
