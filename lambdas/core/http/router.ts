@@ -4,6 +4,7 @@ import { InvalidInputError, PayloadTooLargeError, StorageUnavailableError, VtnEr
 import { objectID, validate } from '../openadr/validation';
 import { BASE_PATH } from '../../routes';
 import type { Logger } from '../logger';
+import { parseJson } from './json-body';
 import { problem } from './problem';
 import { parseQuery, type QueryParser } from './query';
 
@@ -94,11 +95,7 @@ function parseJsonBody(event: Event): unknown {
   if (raw.length > MAX_BODY_BYTES) {
     throw new PayloadTooLargeError(`the request body is ${raw.length} bytes; the limit is ${MAX_BODY_BYTES} bytes`);
   }
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw InvalidInputError.field('body', `is not valid JSON (${(error as Error).message})`);
-  }
+  return parseJson(raw.toString('utf8'));
 }
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Result {

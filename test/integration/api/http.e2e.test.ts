@@ -36,6 +36,23 @@ test('a body that is not JSON, or missing, is 400 naming body', async () => {
   expect((await api.post('/programs', null)).status).toBe(400);
 });
 
+test('nesting deeper than 64 levels is 400 naming where, and writes nothing', async () => {
+  const deep = `{"programName": "deep", "extension": ${'['.repeat(3000)}${']'.repeat(3000)}}`;
+  const response = await api.request('POST', '/programs', { body: deep });
+  expect(response.status).toBe(400);
+  expect(response.body.errors).toEqual([{ field: `extension${'[0]'.repeat(63)}`, reason: 'nests deeper than 64 levels' }]);
+  expect((await api.get('/programs')).body).toEqual([]);
+});
+
+test('a number that would not come back as written is 400 naming the field, and writes nothing', async () => {
+  for (const [number, field] of [['1e400', 'extension.size'], ['12345678901234567890', 'extension.size']]) {
+    const response = await api.request('POST', '/programs', { body: `{"programName": "numbers", "extension": {"size": ${number}}}` });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ field, reason: expect.stringContaining(number) }]);
+  }
+  expect((await api.get('/programs')).body).toEqual([]);
+});
+
 test('a body over 1 MiB is 413 and writes nothing', async () => {
   const programName = 'too-large';
   const big = JSON.stringify({ programName, attributes: [{ type: 'BLOB', values: ['x'.repeat(1024 * 1024)] }] });
