@@ -1,13 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 
-/**
- * Which callback addresses the VTN refuses to call (SSRF): loopback, private, carrier-grade NAT,
- * link-local (with the cloud metadata endpoints 169.254.169.254 and fd00:ec2::254), multicast,
- * and reserved ranges. Checked on the URL when a subscription is written and on every resolved
- * address before a delivery connects.
- */
-const FORBIDDEN = new BlockList();
-for (const [network, prefix] of [
+/** IPv4 networks a callback may not reach: loopback, private, CGNAT, link-local (metadata), multicast, reserved. */
+const FORBIDDEN_IPV4: readonly (readonly [string, number])[] = [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
   ['100.64.0.0', 10],
@@ -22,32 +16,55 @@ for (const [network, prefix] of [
   ['203.0.113.0', 24],
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
-] as const) {
-  FORBIDDEN.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+];
+
+const FORBIDDEN_IPV6: readonly (readonly [string, number])[] = [
+  // IPv4-compatible (deprecated), with :: and ::1.
+  ['::', 96],
+  // Local-use NAT64 (RFC 8215): what it translates to is the site's own business.
+  ['64:ff9b:1::', 48],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
   ['2001:db8::', 32],
-] as const) {
-  FORBIDDEN.addSubnet(network, prefix, 'ipv6');
+];
+
+/**
+ * IPv6 prefixes that carry an IPv4 address which the connection then reaches: the well-known
+ * NAT64 prefix (RFC 6052), IPv4-translated (RFC 2765) and 6to4 (RFC 3056), as prefix groups and
+ * the group where the IPv4 address starts. IPv4-mapped (::ffff:0:0/96) BlockList judges as IPv4.
+ */
+const IPV4_EMBEDDINGS: readonly { prefix: number[]; at: number }[] = [
+  { prefix: [0x64, 0xff9b, 0, 0, 0, 0], at: 6 },
+  { prefix: [0, 0, 0, 0, 0xffff, 0], at: 6 },
+  { prefix: [0x2002], at: 1 },
+];
+
+function embedded(prefix: number[], at: number, ipv4: string): string {
+  const [a, b, c, d] = ipv4.split('.').map(Number);
+  const groups = [...prefix, ...Array<number>(8 - prefix.length).fill(0)];
+  groups[at] = (a << 8) | b;
+  groups[at + 1] = (c << 8) | d;
+  return groups.map((group) => group.toString(16)).join(':');
 }
 
-/** True when an IP address may not be called. IPv4 inside IPv6 (mapped, NAT64) is judged as IPv4. */
+/** Parsed by node, so every textual form of an address (hex, dotted tail, zeros) is judged alike. */
+const FORBIDDEN = new BlockList();
+for (const [network, prefix] of FORBIDDEN_IPV4) {
+  FORBIDDEN.addSubnet(network, prefix, 'ipv4');
+  for (const { prefix: groups, at } of IPV4_EMBEDDINGS) FORBIDDEN.addSubnet(embedded(groups, at, network), at * 16 + prefix, 'ipv6');
+}
+for (const [network, prefix] of FORBIDDEN_IPV6) FORBIDDEN.addSubnet(network, prefix, 'ipv6');
+
+/**
+ * True when an IP address may not be called (SSRF). Checked on the URL when a subscription is
+ * written and on every resolved address before a delivery connects. IPv4 inside IPv6 is judged
+ * as IPv4; a scoped address (`fe80::1%eth0`) is link-local by nature.
+ */
 export function isForbiddenAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return FORBIDDEN.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const embedded = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (embedded) return FORBIDDEN.check(embedded, 'ipv4');
-  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (mappedHex) {
-    const [high, low] = [parseInt(mappedHex[1], 16), parseInt(mappedHex[2], 16)];
-    return FORBIDDEN.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4');
-  }
+  if (family !== 6 || address.includes('%')) return true;
   return FORBIDDEN.check(address, 'ipv6');
 }
 
