@@ -150,6 +150,44 @@ describe('GET /events filters', () => {
   });
 });
 
+describe('event timing at the edges', () => {
+  test("'do it now' events (start 0001-01-01) are active while their duration is positive; PT0S cancels", async () => {
+    const program = await newProgram();
+    const post = async (body: Record<string, unknown>) => {
+      const response = await api.post('/events', { programID: program, ...body });
+      expect(response.status).toBe(201);
+      return response.body.id as string;
+    };
+    const alert = await post({ intervalPeriod: { start: '0001-01-01', duration: 'P9999Y' } });
+    const hour = await post({ intervalPeriod: { start: '0001-01-01T00:00:00', duration: 'PT1H' }, intervals: [{ id: 0, payloads: [] }] });
+    const firstInterval = await post({ intervals: [{ id: 0, intervalPeriod: { start: '0001-01-01', duration: 'PT15M' }, payloads: [] }] });
+    await post({ intervalPeriod: { start: '0001-01-01', duration: 'PT0S' }, intervals: [{ id: 0, payloads: [] }] });
+    const { body } = await api.get(`/events?programID=${program}&active=true`);
+    expect(ids(body)).toEqual([alert, hour, firstInterval]);
+    expect(body[0].intervalPeriod.start).toBe('0001-01-01T00:00:00Z');
+  });
+
+  test('durations whose end passes year 9999 are unbounded; one Temporal cannot hold is 400 naming it', async () => {
+    const program = await newProgram();
+    const start = Temporal.Now.instant().subtract({ hours: 1 }).toString();
+    const created: string[] = [];
+    for (const body of [
+      { duration: 'P999999Y', intervalPeriod: { start } },
+      { duration: 'P4294967295Y', intervalPeriod: { start } },
+      { intervalPeriod: { start, duration: 'P99999999D' }, intervals: [{ id: 0, payloads: [] }] },
+      { intervalPeriod: { start: '9999-12-31T00:00:00Z', duration: 'PT12H' }, intervals: [0, 1, 2].map((id) => ({ id, payloads: [] })) },
+    ]) {
+      const response = await api.post('/events', { programID: program, ...body });
+      expect(response.status).toBe(201);
+      created.push(response.body.id);
+    }
+    expect(ids((await api.get(`/events?programID=${program}&active=true`)).body)).toEqual(created);
+    const tooLong = await api.post('/events', { programID: program, intervalPeriod: { start, duration: 'P4294967296Y' } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.errors).toEqual([{ field: 'intervalPeriod.duration', reason: expect.stringContaining('P4294967296Y') }]);
+  });
+});
+
 describe('GET, PUT, DELETE /events/{eventID}', () => {
   test('a list straight after a write shows it', async () => {
     const program = await newProgram();
