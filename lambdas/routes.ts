@@ -14,11 +14,11 @@ export interface ResourceEntry {
   tableActions: string[];
 }
 
-const READ_WRITE = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+// BatchGetItem reads the cache-version shards.
+const READ_WRITE = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 export const RESOURCES: readonly ResourceEntry[] = [
-  // Deleting a program removes its events in batches.
-  { name: 'programs', paths: ['/programs', '/programs/{programID}'], tableActions: [...READ_WRITE, 'dynamodb:BatchWriteItem'] },
+  { name: 'programs', paths: ['/programs', '/programs/{programID}'], tableActions: READ_WRITE },
   { name: 'events', paths: ['/events', '/events/{eventID}'], tableActions: READ_WRITE },
   { name: 'subscriptions', paths: ['/subscriptions', '/subscriptions/{subscriptionID}'], tableActions: READ_WRITE },
   { name: 'notifiers', paths: ['/notifiers'], tableActions: [] },

@@ -63,7 +63,7 @@ export class VtnNotifications extends Construct {
     });
     // Subscriptions and cache counters are read from the table itself; no index, no write.
     this.function.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [props.table.tableArn] }),
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], resources: [props.table.tableArn] }),
     );
     this.retryQueue.grantSendMessages(this.function);
     this.deadLetterQueue.grantSendMessages(this.function);

@@ -202,7 +202,7 @@ describe('webhook notifications', () => {
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     const tableStatements = statements.filter((statement) => JSON.stringify(statement.Action).includes('dynamodb:') && !JSON.stringify(statement.Resource).includes('Stream'));
     const tableActions = tableStatements.flatMap((statement) => [statement.Action].flat()).filter((action: string) => action !== 'dynamodb:ListStreams');
-    expect(tableActions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(tableActions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
     const writes = statements.flatMap((statement) => [statement.Action].flat()).filter((action: string) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(action));
     expect(writes).toEqual([]);
   });

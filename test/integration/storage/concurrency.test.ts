@@ -192,13 +192,13 @@ describe('cache coherence across instances', () => {
     now += 501; // the window has passed: one version check, then fresh answers
     expect(await reader.programs.list({ skip: 0, limit: 50 })).toHaveLength(2);
     expect(await reader.events.list({ skip: 0, limit: 50 })).toHaveLength(1);
-    expect(reads.count('GetItemCommand')).toBe(1);
+    expect(reads.count('BatchGetItemCommand')).toBe(1);
 
     reads.clear();
     now += 1_001; // nothing changed: one check, caches kept
     await reader.programs.list({ skip: 0, limit: 50 });
     await reader.events.list({ skip: 0, limit: 50 });
-    expect(reads.calls.map((call) => call.name)).toEqual(['GetItemCommand']);
+    expect(reads.calls.map((call) => call.name)).toEqual(['BatchGetItemCommand']);
     readerClient.destroy();
   });
 });

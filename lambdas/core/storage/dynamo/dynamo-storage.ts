@@ -1,15 +1,18 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConflictError, NotFoundError } from '../../errors';
+import { ConflictError, InvalidInputError, NotFoundError, StorageUnavailableError } from '../../errors';
 import type { Program, StoredObject, StoredObjectType, Subscription, VtnEvent } from '../../openadr/types';
 import type { EventQuery, ObjectStore, ProgramQuery, ProgramStore, SubscriptionQuery, SubscriptionStore, VtnStorage } from '../port';
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
-import { DynamoGateway, isConditionFailure } from './gateway';
-import { PENDING_PURGE, PROGRAM_NAME_CLAIM, fromItem, itemVersion, programScope, toItem, type Item } from './item-codec';
+import { EventPurge } from './event-purge';
+import { DynamoGateway } from './gateway';
+import { fromItem, itemVersion, toItem, type Item } from './item-codec';
+import { NameClaims, type ClaimHold } from './name-claims';
 import { earliestEnd, eventQueryKey, eventQueryPlan, fromItemProgramID, queryMatches, readPartition, subscriptionQueryPlan } from './queries';
 import { Logger } from '../../logger';
 import { IndexPropagation } from './index-propagation';
 import { TABLE_LAYOUT } from './table-layout';
+import { VersionedItems } from './versioned-items';
 
 export interface DynamoStorageOptions {
   client: DynamoDBClient;
@@ -17,9 +20,15 @@ export interface DynamoStorageOptions {
   /** Also the TTL of the subscription list, which is read and cached whole like programs. */
   programCacheTtlMs: number;
   eventCacheTtlMs: number;
+  /** Budget of the event page cache, in approximate bytes (the pages' stored JSON). */
+  eventCacheMaxBytes?: number;
   /** How stale another instance's write may look here, at most. */
   coherenceMs: number;
-  /** A programName claim this young whose program is not there yet is a create in flight. */
+  /**
+   * How long a write may still be in flight: a programName claim this young whose program does
+   * not bear the name yet, or a purge mark this young whose program still exists, is left alone.
+   * Must exceed the longest request (the function timeout).
+   */
   nameClaimLeaseMs?: number;
   /** Time a program delete spends removing its events before leaving the rest for later. */
   purgeBudgetMs?: number;
@@ -31,7 +40,6 @@ export interface DynamoStorageOptions {
 }
 
 const MAX_UPDATE_ATTEMPTS = 5;
-const BATCH_WRITE_SIZE = 25;
 
 export class DynamoStorage implements VtnStorage {
   readonly programs: ProgramStore;
@@ -44,16 +52,34 @@ export class DynamoStorage implements VtnStorage {
   private readonly subscriptionCache: TtlCache<Subscription[]>;
   private readonly eventPageCache: TtlCache<VtnEvent[]>;
   private readonly coherence: CacheCoherence;
-  private readonly nameClaimLeaseMs: number;
-  private readonly purgeBudgetMs: number;
   private readonly indexPropagation: IndexPropagation;
+  private readonly writes: VersionedItems;
+  private readonly names: NameClaims;
+  private readonly purge: EventPurge;
+  private readonly logger: Logger;
 
   constructor(options: DynamoStorageOptions) {
     this.gateway = new DynamoGateway(options.client, options.tableName);
     this.clock = options.clock ?? Date.now;
-    this.nameClaimLeaseMs = options.nameClaimLeaseMs ?? 30_000;
-    this.purgeBudgetMs = options.purgeBudgetMs ?? 5_000;
-    const log = options.logger ?? new Logger('warn');
+    const leaseMs = options.nameClaimLeaseMs ?? 30_000;
+    const log = (this.logger = options.logger ?? new Logger('warn'));
+    this.writes = new VersionedItems(this.gateway);
+    this.names = new NameClaims(this.gateway, {
+      leaseMs,
+      clock: this.clock,
+      logger: log,
+      currentNameOf: async (owner) => {
+        const item = await this.writes.read('PROGRAM', owner);
+        return item ? fromItem<Program>(item).programName : undefined;
+      },
+    });
+    this.purge = new EventPurge(this.gateway, {
+      budgetMs: options.purgeBudgetMs ?? 5_000,
+      staleMarkMs: leaseMs,
+      clock: this.clock,
+      logger: log,
+      programExists: (programID) => this.writes.exists('PROGRAM', programID),
+    });
     this.indexPropagation = new IndexPropagation(this.gateway, {
       timeoutMs: options.indexSettleMs ?? 3_000,
       clock: this.clock,
@@ -62,7 +88,7 @@ export class DynamoStorage implements VtnStorage {
     });
     this.programCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
     this.subscriptionCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
-    this.eventPageCache = new TtlCache(options.eventCacheTtlMs, this.clock);
+    this.eventPageCache = new TtlCache(options.eventCacheTtlMs, this.clock, 1000, options.eventCacheMaxBytes);
     this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, log, (kind) =>
       ({ PROGRAM: this.programCache, EVENT: this.eventPageCache, SUBSCRIPTION: this.subscriptionCache })[kind].clear(),
     );
@@ -78,9 +104,12 @@ export class DynamoStorage implements VtnStorage {
     this.events = {
       list: (query) => this.listEvents(query),
       get: (id) => this.getEvent(id),
-      create: (event) => this.createObject(event, ['EVENT']),
+      create: (event) => this.createObject(event, ['EVENT'], (written) => this.withdrawIfProgramGone(written)),
       update: (id, change) =>
-        this.updateObject('EVENT', id, change, ['EVENT'], (_next, current) => this.assertProgramVisible(current)),
+        this.updateObject('EVENT', id, change, ['EVENT'], {
+          beforeWrite: async (_next, current) => void (await this.assertProgramVisible(current)),
+          afterWrite: (written) => this.withdrawIfProgramGone(written),
+        }),
       delete: (id) => this.deleteObject<VtnEvent>('EVENT', id, ['EVENT']),
     };
     this.subscriptions = {
@@ -143,125 +172,53 @@ export class DynamoStorage implements VtnStorage {
   }
 
   private async createProgram(program: Program): Promise<Program> {
-    await this.claimName(program.programName, program.id);
-    try {
-      await this.putNew(program);
-    } catch (error) {
-      await this.releaseName(program.programName, program.id);
-      throw error;
+    const item = toItem(program, 1);
+    const hold = await this.names.claim(program.programName, program.id);
+    const written = await this.undoingClaimOnFailure(hold, () => this.writes.create(item));
+    if (!written) {
+      await this.names.undo(hold);
+      throw new ConflictError(`program ${program.id} already exists`);
     }
-    await this.keepOnlyIfNameStillOurs(program);
-    await this.coherence.recordWrite(['PROGRAM']);
+    await this.indexPropagation.settle(undefined, written);
+    await this.afterWrite(['PROGRAM'], () => this.keepOnlyIfNameStillOurs(program, written));
     return program;
   }
 
   private async updateProgram(id: string, change: (current: Program) => Program): Promise<Program> {
     let previousName = '';
-    const updated = await this.updateObject<Program>(
-      'PROGRAM',
-      id,
-      change,
-      [],
-      async (next, current) => {
+    const updated = await this.updateObject<Program>('PROGRAM', id, change, ['PROGRAM'], {
+      beforeWrite: async (next, current) => {
         previousName = current.programName;
-        if (next.programName !== current.programName) await this.claimName(next.programName, id);
+        return next.programName !== current.programName ? this.names.claim(next.programName, id) : undefined;
       },
-      async (next, current) => {
-        if (next.programName !== current.programName) await this.releaseName(next.programName, id);
-      },
-    );
-    if (updated.programName !== previousName) await this.releaseName(previousName, id);
-    await this.coherence.recordWrite(['PROGRAM']);
+    });
+    if (updated.programName !== previousName) await this.names.release(previousName, id);
     return updated;
   }
 
   private async deleteProgram(id: string): Promise<Program> {
-    const deleted = await this.deleteObject<Program>('PROGRAM', id, []);
+    const current = await this.writes.read('PROGRAM', id);
+    if (!current) throw new NotFoundError('PROGRAM', id);
+    // Marked first: a delete cut short after this still has its events purged later.
+    await this.purge.mark(id);
+    const deleted = await this.removeObject<Program>(current, ['PROGRAM', 'EVENT']);
     // From here on, the program's events are unreadable: reads check that their program exists.
-    await this.coherence.recordWrite(['PROGRAM', 'EVENT']);
-    await this.releaseName(deleted.programName, id);
-    await this.purgeEvents(id);
+    await this.names.release(deleted.programName, id);
+    await this.afterCommit('event purge', () => this.purge.run(id));
     return deleted;
   }
 
-  // ---- programName uniqueness, from conditional single-item writes ------------------------------
-
   /**
-   * Claims `name` for `owner` through a claim item keyed by the name. Exactly one of several
-   * concurrent claimants wins the conditional put. A claim is stale, and may be taken over, when
-   * it is older than the lease and its owner no longer exists or no longer bears the name
-   * (an interrupted create, rename or delete), so no name stays blocked for good.
+   * Runs a write that follows a claim. A write that surely failed gives the claim back; one whose
+   * outcome is unknown (the database did not answer) keeps it, since the write may have landed:
+   * the claim then lapses after its lease unless the program bears the name.
    */
-  private async claimName(name: string, owner: string): Promise<void> {
-    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const claimedAt = this.clock();
-      try {
-        await this.gateway.put({
-            TableName: this.gateway.tableName,
-            Item: this.claimItem(name, owner, claimedAt),
-            ConditionExpression: 'attribute_not_exists(#id)',
-            ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
-          });
-        return;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-      const claim = await this.readClaim(name);
-      if (!claim) continue;
-      if (claim.owner === owner) return;
-      if (await this.claimIsLive(name, claim)) {
-        throw new ConflictError(`programName "${name}" is already used by program ${claim.owner}`);
-      }
-      try {
-        await this.gateway.put({
-            TableName: this.gateway.tableName,
-            Item: this.claimItem(name, owner, this.clock()),
-            ConditionExpression: 'ownerID = :owner AND claimedAt = :claimedAt',
-            ExpressionAttributeValues: { ':owner': { S: claim.owner }, ':claimedAt': { N: String(claim.claimedAt) } },
-          });
-        return;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-    }
-    throw new ConflictError(`programName "${name}" is being claimed concurrently; retry`);
-  }
-
-  private claimItem(name: string, owner: string, claimedAt: number): Item {
-    return {
-      objectType: { S: PROGRAM_NAME_CLAIM },
-      id: { S: name },
-      ownerID: { S: owner },
-      claimedAt: { N: String(claimedAt) },
-    };
-  }
-
-  private async readClaim(name: string): Promise<{ owner: string; claimedAt: number } | undefined> {
-    const result = await this.gateway.get({
-        TableName: this.gateway.tableName,
-        Key: { objectType: { S: PROGRAM_NAME_CLAIM }, id: { S: name } },
-        ConsistentRead: true,
-      });
-    if (!result.Item) return undefined;
-    return { owner: result.Item.ownerID.S as string, claimedAt: Number(result.Item.claimedAt.N) };
-  }
-
-  private async claimIsLive(name: string, claim: { owner: string; claimedAt: number }): Promise<boolean> {
-    if (this.clock() - claim.claimedAt < this.nameClaimLeaseMs) return true;
-    const owner = await this.readItem('PROGRAM', claim.owner);
-    return owner !== undefined && fromItem<Program>(owner).programName === name;
-  }
-
-  private async releaseName(name: string, owner: string): Promise<void> {
+  private async undoingClaimOnFailure<R>(hold: ClaimHold | undefined, write: () => Promise<R>): Promise<R> {
     try {
-      await this.gateway.delete({
-          TableName: this.gateway.tableName,
-          Key: { objectType: { S: PROGRAM_NAME_CLAIM }, id: { S: name } },
-          ConditionExpression: 'ownerID = :owner',
-          ExpressionAttributeValues: { ':owner': { S: owner } },
-        });
+      return await write();
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!(error instanceof StorageUnavailableError)) await this.names.undo(hold);
+      throw error;
     }
   }
 
@@ -269,14 +226,11 @@ export class DynamoStorage implements VtnStorage {
    * Closes the window where a create outlived its claim's lease and lost the name to another:
    * the later claimant keeps the name and this program is withdrawn.
    */
-  private async keepOnlyIfNameStillOurs(program: Program): Promise<void> {
-    const claim = await this.readClaim(program.programName);
-    if (claim?.owner === program.id) return;
-    await this.gateway.delete({
-        TableName: this.gateway.tableName,
-        Key: this.key('PROGRAM', program.id),
-      });
-    throw new ConflictError(`programName "${program.programName}" was taken by program ${claim?.owner}`);
+  private async keepOnlyIfNameStillOurs(program: Program, written: Item): Promise<void> {
+    const { held, holder } = await this.names.isHeldBy(program.programName, program.id);
+    if (held) return;
+    await this.writes.remove(written);
+    throw new ConflictError(`programName "${program.programName}" was taken by program ${holder}`);
   }
 
   // ---- events ---------------------------------------------------------------------------------
@@ -295,8 +249,12 @@ export class DynamoStorage implements VtnStorage {
       query.skip + query.limit,
       (item) => programIDs.has(fromItemProgramID(item)),
     );
-    const page = matched.slice(query.skip).map((item) => fromItem<VtnEvent>(item));
-    this.eventPageCache.set(cacheKey, page, generation, query.activeAt ? earliestEnd(matched) : undefined);
+    const pageItems = matched.slice(query.skip);
+    const page = pageItems.map((item) => fromItem<VtnEvent>(item));
+    this.eventPageCache.set(cacheKey, page, generation, {
+      expiresAt: query.activeAt ? earliestEnd(matched) : undefined,
+      bytes: pageItems.reduce((sum, item) => sum + (item.data?.S?.length ?? 0), 0),
+    });
     return page;
   }
 
@@ -313,60 +271,6 @@ export class DynamoStorage implements VtnStorage {
     } catch (error) {
       if (error instanceof NotFoundError) throw new NotFoundError('EVENT', event.id);
       throw error;
-    }
-  }
-
-  /**
-   * Removes the events of a deleted program, within a time budget. What is left is recorded and
-   * picked up by the next program delete; until then those events are invisible to every read.
-   */
-  private async purgeEvents(programID: string): Promise<void> {
-    const deadline = this.clock() + this.purgeBudgetMs;
-    const pending = await readPartition(this.gateway, PENDING_PURGE);
-    const programsToPurge = [programID, ...pending.map((item) => item.id.S as string)];
-    for (const target of programsToPurge) {
-      const finished = await this.deleteEventsOf(target, deadline);
-      if (finished) {
-        await this.gateway.delete({ TableName: this.gateway.tableName, Key: { objectType: { S: PENDING_PURGE }, id: { S: target } } });
-      } else {
-        await this.gateway.put({ TableName: this.gateway.tableName, Item: { objectType: { S: PENDING_PURGE }, id: { S: target } } });
-        return;
-      }
-    }
-  }
-
-  private async deleteEventsOf(programID: string, deadline: number): Promise<boolean> {
-    const index = TABLE_LAYOUT.indexes.programID;
-    let startKey: Item | undefined;
-    do {
-      const page = await this.gateway.query({
-          TableName: this.gateway.tableName,
-          IndexName: index.indexName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': index.partitionKey, '#type': TABLE_LAYOUT.partitionKey, '#id': TABLE_LAYOUT.sortKey },
-          ExpressionAttributeValues: { ':pk': { S: programScope('EVENT', programID) } },
-          ProjectionExpression: '#type, #id',
-          Limit: 100,
-          ExclusiveStartKey: startKey,
-        });
-      await this.batchDelete(page.Items ?? []);
-      startKey = page.LastEvaluatedKey;
-      if (startKey && this.clock() >= deadline) return false;
-    } while (startKey);
-    return true;
-  }
-
-  private async batchDelete(items: Item[]): Promise<void> {
-    for (let offset = 0; offset < items.length; offset += BATCH_WRITE_SIZE) {
-      let requests = items.slice(offset, offset + BATCH_WRITE_SIZE).map((item) => ({
-        DeleteRequest: { Key: { objectType: item.objectType, id: item.id } },
-      }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-        const result = await this.gateway.batchWrite({ RequestItems: { [this.gateway.tableName]: requests } });
-        requests = (result.UnprocessedItems?.[this.gateway.tableName] ?? []) as typeof requests;
-        if (attempt >= 8 && requests.length > 0) throw new Error('batch delete left unprocessed items');
-      }
     }
   }
 
@@ -387,106 +291,107 @@ export class DynamoStorage implements VtnStorage {
 
   // ---- generic object verbs ---------------------------------------------------------------------
 
-  private key(objectType: string, id: string): Item {
-    return { [TABLE_LAYOUT.partitionKey]: { S: objectType }, [TABLE_LAYOUT.sortKey]: { S: id } };
-  }
-
-  private async readItem(objectType: StoredObjectType, id: string): Promise<Item | undefined> {
-    const result = await this.gateway.get({ TableName: this.gateway.tableName, Key: this.key(objectType, id), ConsistentRead: true });
-    return result.Item;
-  }
-
   private async getObject<T extends StoredObject>(objectType: StoredObjectType, id: string): Promise<T> {
-    const item = await this.readItem(objectType, id);
+    const item = await this.writes.read(objectType, id);
     if (!item) throw new NotFoundError(objectType, id);
     return fromItem<T>(item);
   }
 
-  private async putNew(object: StoredObject): Promise<void> {
-    const item = toItem(object, 1);
-    try {
-      await this.gateway.put({
-          TableName: this.gateway.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#id)',
-          ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
-        });
-    } catch (error) {
-      if (isConditionFailure(error)) throw new ConflictError(`${object.objectType.toLowerCase()} ${object.id} already exists`);
-      throw error;
-    }
-    await this.indexPropagation.settle(undefined, item);
-  }
-
-  private async createObject<T extends StoredObject>(object: T, kinds: CachedKind[]): Promise<T> {
-    await this.putNew(object);
-    if (kinds.length) await this.coherence.recordWrite(kinds);
+  private async createObject<T extends StoredObject>(object: T, kinds: CachedKind[], afterWrite?: (written: Item) => Promise<void>): Promise<T> {
+    const written = await this.writes.create(toItem(object, 1));
+    if (!written) throw new ConflictError(`${object.objectType.toLowerCase()} ${object.id} already exists`);
+    await this.indexPropagation.settle(undefined, written);
+    await this.afterWrite(kinds, () => afterWrite?.(written));
     return object;
   }
 
   /**
    * Optimistic update: read, change, and write only if the version is still the one read. A
-   * delete in between fails the condition and the re-read reports not found.
+   * delete in between fails the condition and the re-read reports not found. `beforeWrite` may
+   * claim something for the write (a name), which is given back when the write does not happen.
    */
   private async updateObject<T extends StoredObject>(
     objectType: StoredObjectType,
     id: string,
     change: (current: T) => T,
     kinds: CachedKind[],
-    beforeWrite?: (next: T, current: T) => Promise<void>,
-    afterFailedWrite?: (next: T, current: T) => Promise<void>,
+    hooks: {
+      beforeWrite?: (next: T, current: T) => Promise<ClaimHold | undefined>;
+      afterWrite?: (written: Item) => Promise<void>;
+    } = {},
   ): Promise<T> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const item = await this.readItem(objectType, id);
+      const item = await this.writes.read(objectType, id);
       if (!item) throw new NotFoundError(objectType, id);
       const current = fromItem<T>(item);
       const next = change(current);
       if (next.id !== id || next.objectType !== objectType) throw new Error('an update may not change id or objectType');
-      await beforeWrite?.(next, current);
-      const version = itemVersion(item);
-      const nextItem = toItem(next, version + 1);
-      try {
-        await this.gateway.put({
-            TableName: this.gateway.tableName,
-            Item: nextItem,
-            ConditionExpression: '#version = :version',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':version': { N: String(version) } },
-          });
-      } catch (error) {
-        await afterFailedWrite?.(next, current);
-        if (isConditionFailure(error)) continue;
-        throw error;
+      const nextItem = toItem(next, itemVersion(item) + 1);
+      const hold = await hooks.beforeWrite?.(next, current);
+      const written = await this.undoingClaimOnFailure(hold, () => this.writes.replace(item, nextItem));
+      if (!written) {
+        await this.names.undo(hold);
+        continue;
       }
-      await this.indexPropagation.settle(item, nextItem);
-      if (kinds.length) await this.coherence.recordWrite(kinds);
+      await this.indexPropagation.settle(item, written);
+      await this.afterWrite(kinds, () => hooks.afterWrite?.(written));
       return next;
     }
     throw new ConflictError(`${objectType.toLowerCase()} ${id} is being modified concurrently; retry`);
   }
 
   private async deleteObject<T extends StoredObject>(objectType: StoredObjectType, id: string, kinds: CachedKind[]): Promise<T> {
-    let result;
-    try {
-      result = await this.gateway.delete({
-          TableName: this.gateway.tableName,
-          Key: this.key(objectType, id),
-          ConditionExpression: 'attribute_exists(#id)',
-          ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
-          ReturnValues: 'ALL_OLD',
-        });
-    } catch (error) {
-      if (isConditionFailure(error)) throw new NotFoundError(objectType, id);
-      throw error;
-    }
-    await this.indexPropagation.settle(result.Attributes, undefined);
-    if (kinds.length) await this.coherence.recordWrite(kinds);
-    return fromItem<T>(result.Attributes as Item);
+    const current = await this.writes.read(objectType, id);
+    if (!current) throw new NotFoundError(objectType, id);
+    return this.removeObject<T>(current, kinds);
   }
 
-  // ---- query execution ------------------------------------------------------------------------
+  /** Deletes the newest version of an object, starting from `current`; returns what was deleted. */
+  private async removeObject<T extends StoredObject>(current: Item, kinds: CachedKind[]): Promise<T> {
+    let item = current;
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const newer = await this.writes.remove(item);
+      if (!newer) {
+        await this.indexPropagation.settle(item, undefined);
+        await this.coherence.recordWrite(kinds);
+        return fromItem<T>(item);
+      }
+      item = newer;
+    }
+    const { objectType, id } = fromItem<T>(item);
+    throw new ConflictError(`${objectType.toLowerCase()} ${id} is being modified concurrently; retry`);
+  }
 
+  /** Checks that follow a committed write; whatever they do, other instances learn of the write. */
+  private async afterWrite(kinds: CachedKind[], checks: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await checks();
+    } finally {
+      await this.coherence.recordWrite(kinds);
+    }
+  }
 
+  /** Work after a committed write: it must not turn the write's answer into an error. */
+  private async afterCommit(what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.warn(`${what} did not finish; it is resumed later`, { error });
+    }
+  }
+
+  /**
+   * An event written while its program was being deleted would outlive it: the purge may have
+   * read the program's events before this one reached the index. Checked after the event is in
+   * the index, so either the purge finds it or this finds the program gone and withdraws it.
+   */
+  private async withdrawIfProgramGone(written: Item): Promise<void> {
+    const event = fromItem<VtnEvent>(written);
+    if (await this.writes.exists('PROGRAM', event.programID)) return;
+    await this.purge.mark(event.programID);
+    await this.writes.remove(written);
+    throw InvalidInputError.field('programID', `program ${event.programID} does not exist`);
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,12 +1,12 @@
 import {
-  BatchWriteItemCommand,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
-  type BatchWriteItemCommandInput,
+  type BatchGetItemCommandInput,
   type DeleteItemCommandInput,
   type DynamoDBClient,
   type GetItemCommandInput,
@@ -51,8 +51,8 @@ export class DynamoGateway {
   query(input: QueryCommandInput) {
     return guard(this.client.send(new QueryCommand(input)));
   }
-  batchWrite(input: BatchWriteItemCommandInput) {
-    return guard(this.client.send(new BatchWriteItemCommand(input)));
+  batchGet(input: BatchGetItemCommandInput) {
+    return guard(this.client.send(new BatchGetItemCommand(input)));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '../../logger';
 import type { DynamoGateway } from './gateway';
-import type { Item } from './item-codec';
+import { itemVersion, type Item } from './item-codec';
 import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
 
 /** Where an item appears in one index: the index and its key values there. */
@@ -14,8 +14,13 @@ interface Expectation {
   entry: IndexEntry;
   id: string;
   /** The version the entry must show; undefined means the entry must be gone. */
-  version?: string;
+  version?: number;
+  /** For an entry that must go: a version above this at the same key is a later write, not the old entry. */
+  supersededAt?: number;
 }
+
+/** Rounds of waiting (about 70 ms) before checking whether a later write overtook this one. */
+const SUPERSEDED_CHECK_ROUND = 3;
 
 export interface IndexPropagationOptions {
   /** How long a write waits for its index entries before answering anyway; 0 does not wait. */
@@ -38,15 +43,29 @@ export class IndexPropagation {
     private readonly options: IndexPropagationOptions,
   ) {}
 
+  /**
+   * Best effort: the write is durable whatever happens here, so a failure to check (a throttled
+   * index query) is logged, never thrown, and the rest of the write path goes on.
+   */
   async settle(before: Item | undefined, after: Item | undefined): Promise<void> {
     if (this.options.timeoutMs <= 0) return;
-    let pending = expectations(before, after);
+    try {
+      await this.waitFor(expectations(before, after), (after ?? before) as Item);
+    } catch (error) {
+      this.options.logger.warn('could not check that the indexes show a write; lists may miss it briefly', { error });
+    }
+  }
+
+  private async waitFor(expected: Expectation[], written: Item): Promise<void> {
+    let pending = expected;
     const deadline = this.options.clock() + this.options.timeoutMs;
     for (let round = 0; pending.length > 0; round++) {
       const met = await Promise.all(pending.map((expectation) => this.isMet(expectation)));
       pending = pending.filter((_, index) => !met[index]);
-      if (pending.length === 0) break;
+      if (pending.length === 0) return;
       if (this.options.clock() >= deadline) break;
+      // A newer write, or a delete, may have overtaken this one: then there is nothing to wait for.
+      if (round === SUPERSEDED_CHECK_ROUND && (await this.isSuperseded(written, writtenVersion(expected)))) return;
       await this.options.sleep(Math.min(100, 10 * 2 ** round));
     }
     if (pending.length === 0) return;
@@ -57,7 +76,20 @@ export class IndexPropagation {
     });
   }
 
-  private async isMet({ entry, id, version }: Expectation): Promise<boolean> {
+  /** Whether the base item is gone or carries a newer version than `version` (undefined: a delete). */
+  private async isSuperseded(written: Item, version: number | undefined): Promise<boolean> {
+    const result = await this.gateway.get({
+      TableName: this.gateway.tableName,
+      Key: { [TABLE_LAYOUT.partitionKey]: written[TABLE_LAYOUT.partitionKey], [TABLE_LAYOUT.sortKey]: written[TABLE_LAYOUT.sortKey] },
+      ConsistentRead: true,
+      ProjectionExpression: '#version',
+      ExpressionAttributeNames: { '#version': 'version' },
+    });
+    if (!result.Item) return version !== undefined;
+    return version !== undefined && Number(result.Item.version?.N ?? '0') > version;
+  }
+
+  private async isMet({ entry, id, version, supersededAt }: Expectation): Promise<boolean> {
     const { index } = entry;
     const result = await this.gateway.query({
       TableName: this.gateway.tableName,
@@ -68,7 +100,10 @@ export class IndexPropagation {
       ProjectionExpression: '#id, #version',
     });
     const shown = (result.Items ?? []).find((item) => item[TABLE_LAYOUT.sortKey]?.S === id);
-    return version === undefined ? shown === undefined : shown?.version?.N === version;
+    const shownVersion = shown ? Number(shown.version?.N ?? '0') : undefined;
+    // A newer version than expected means a later write already reached the index.
+    if (version === undefined) return shownVersion === undefined || (supersededAt !== undefined && shownVersion > supersededAt);
+    return shownVersion !== undefined && shownVersion >= version;
   }
 }
 
@@ -89,9 +124,15 @@ function sameEntry(a: IndexEntry, b: IndexEntry): boolean {
 function expectations(before: Item | undefined, after: Item | undefined): Expectation[] {
   const id = (after ?? before)?.[TABLE_LAYOUT.sortKey]?.S as string;
   const next = entries(after);
-  const shown: Expectation[] = next.map((entry) => ({ entry, id, version: after?.version?.N }));
+  const afterVersion = after ? itemVersion(after) : undefined;
+  const shown: Expectation[] = next.map((entry) => ({ entry, id, version: afterVersion }));
   const gone: Expectation[] = entries(before)
     .filter((entry) => !next.some((kept) => sameEntry(entry, kept)))
-    .map((entry) => ({ entry, id }));
+    .map((entry) => ({ entry, id, supersededAt: afterVersion ?? (before ? itemVersion(before) : undefined) }));
   return [...shown, ...gone];
+}
+
+/** The version the write left: that of the entries that must show, or undefined for a delete. */
+function writtenVersion(expected: Expectation[]): number | undefined {
+  return expected.find((expectation) => expectation.version !== undefined)?.version;
 }

@@ -1,6 +1,7 @@
 import {
   DeleteItemCommand,
   DynamoDBClient,
+  BatchGetItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -11,6 +12,7 @@ import { StorageUnavailableError } from '../../../../lambdas/core/errors';
 import { hydrate } from '../../../../lambdas/core/openadr/temporal-fields';
 import type { Program, VtnEvent } from '../../../../lambdas/core/openadr/types';
 import { DynamoStorage } from '../../../../lambdas/core/storage/dynamo/dynamo-storage';
+import { coherenceShardKey } from '../../../../lambdas/core/storage/dynamo/coherence';
 import { toItem } from '../../../../lambdas/core/storage/dynamo/item-codec';
 import { parseDateTime } from '../../../../lambdas/core/time/temporal';
 
@@ -55,9 +57,16 @@ function queriesTo(partitionValue: string) {
     .filter((call) => Object.values(call.args[0].input.ExpressionAttributeValues ?? {}).some((v) => v.S === partitionValue));
 }
 
+/** What the cache-version shards hold: these counts in the first, nothing in the others. */
+function cacheVersions(counts: Record<string, number>) {
+  const shard = { ...coherenceShardKey(0), ...Object.fromEntries(Object.entries(counts).map(([kind, n]) => [kind, { N: String(n) }])) };
+  dynamo.on(BatchGetItemCommand).resolves({ Responses: { [TABLE]: [shard] } });
+}
+
 beforeEach(() => {
   dynamo.reset();
-  dynamo.on(GetItemCommand).resolves({ Item: { objectType: { S: 'META' }, id: { S: 'cache-version' }, PROGRAM: { N: '1' }, EVENT: { N: '1' } } });
+  cacheVersions({ PROGRAM: 1, EVENT: 1 });
+  dynamo.on(GetItemCommand).resolves({});
   dynamo.on(UpdateItemCommand).resolves({ Attributes: { PROGRAM: { N: '2' }, EVENT: { N: '2' } } });
   dynamo.on(QueryCommand).resolves({ Items: [] });
   dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':v0': { S: 'PROGRAM' } } }).resolves({ Items: [toItem(program, 1)] });
@@ -150,14 +159,14 @@ describe('caches', () => {
     clockMs += 1_001;
     await vtn.programs.list({ skip: 0, limit: 50 });
     await vtn.programs.list({ skip: 0, limit: 50 });
-    expect(dynamo.commandCalls(GetItemCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(BatchGetItemCommand)).toHaveLength(1);
     expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
   it('drops the caches when another instance has written', async () => {
     const vtn = storage();
     await vtn.programs.list({ skip: 0, limit: 50 });
-    dynamo.on(GetItemCommand).resolves({ Item: { PROGRAM: { N: '7' }, EVENT: { N: '1' } } });
+    cacheVersions({ PROGRAM: 7, EVENT: 1 });
     clockMs += 1_001;
     dynamo.resetHistory();
     await vtn.programs.list({ skip: 0, limit: 50 });

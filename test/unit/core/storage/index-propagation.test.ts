@@ -1,4 +1,4 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { hydrate } from '../../../../lambdas/core/openadr/temporal-fields';
 import type { VtnEvent } from '../../../../lambdas/core/openadr/types';
@@ -37,6 +37,8 @@ function propagation(timeoutMs = 1000) {
   let now = 0;
   const sleeps: number[] = [];
   const logged: string[] = [];
+  // The written item itself is still the newest version unless a test says otherwise.
+  dynamo.on(GetItemCommand).resolves({ Item: { id: { S: 'evt-1' }, version: { N: '1' } } });
   const settle = new IndexPropagation(new DynamoGateway(client, 'vtn'), {
     timeoutMs,
     clock: () => now,
@@ -107,7 +109,8 @@ test('a timeout of 0 does not read the indexes at all', async () => {
 });
 
 test('storage tells other instances about a write only once the indexes show it', async () => {
-  dynamo.on(GetItemCommand).resolves({ Item: { objectType: { S: 'META' }, id: { S: 'cache-version' }, PROGRAM: { N: '1' }, EVENT: { N: '1' } } });
+  dynamo.on(BatchGetItemCommand).resolves({ Responses: {} });
+  dynamo.on(GetItemCommand).resolves({ Item: { id: { S: 'prog-1' } } });
   dynamo.on(PutItemCommand).resolves({});
   dynamo.on(UpdateItemCommand).resolves({ Attributes: { EVENT: { N: '2' } } });
   laggingIndexes((input, call) => (call >= 3 ? [{ id: { S: 'evt-1' }, version: { N: '1' } }] : []));
@@ -124,4 +127,27 @@ test('an item in no index settles at once, silently', async () => {
   await settle.settle(undefined, { objectType: { S: 'SUBSCRIPTION' }, id: { S: 's-1' }, version: { N: '1' } });
   expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
   expect(logged).toEqual([]);
+});
+
+test('a newer version already in the index counts as settled', async () => {
+  const { settle, sleeps } = propagation();
+  laggingIndexes(() => [{ id: { S: 'evt-1' }, version: { N: '2' } }]);
+  await settle.settle(undefined, toItem(anEvent('2024-06-01T00:00:00Z'), 1));
+  expect(sleeps).toEqual([]);
+});
+
+test('a write overtaken by a delete stops waiting long before the timeout', async () => {
+  const { settle, sleeps, logged } = propagation(3000);
+  laggingIndexes(() => []);
+  dynamo.on(GetItemCommand).resolves({});
+  await settle.settle(undefined, toItem(anEvent('2024-06-01T00:00:00Z'), 1));
+  expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThan(200);
+  expect(logged).toEqual([]);
+});
+
+test('a failing index check is logged, never thrown: the write has happened', async () => {
+  const { settle, logged } = propagation();
+  dynamo.on(QueryCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+  await expect(settle.settle(undefined, toItem(anEvent('2024-06-01T00:00:00Z'), 1))).resolves.toBeUndefined();
+  expect(JSON.parse(logged[0])).toMatchObject({ level: 'warn', message: expect.stringContaining('could not check') });
 });

@@ -1,0 +1,108 @@
+import type { Logger } from '../../logger';
+import { DynamoGateway, isConditionFailure } from './gateway';
+import { PENDING_PURGE, programScope, type Item } from './item-codec';
+import { readPartition } from './queries';
+import { TABLE_LAYOUT } from './table-layout';
+
+export interface EventPurgeOptions {
+  /** Time one purge run spends deleting before it leaves the rest to the next run. */
+  budgetMs: number;
+  /** A mark this old whose program still exists belongs to a delete that never happened. */
+  staleMarkMs: number;
+  clock: () => number;
+  logger: Logger;
+  programExists: (programID: string) => Promise<boolean>;
+}
+
+const PAGE_SIZE = 100;
+const PARALLEL_DELETES = 10;
+
+/**
+ * Removes the events of deleted programs. A program is marked for purging before it is deleted,
+ * so a function that dies half-way leaves a mark that the next run picks up; until then those
+ * events are invisible to every read, since reads check that an event's program exists. A mark
+ * is only acted on once its program is gone, and each event is deleted only if it still belongs
+ * to that program (an update may have moved it since the index was read).
+ */
+export class EventPurge {
+  constructor(
+    private readonly gateway: DynamoGateway,
+    private readonly options: EventPurgeOptions,
+  ) {}
+
+  async mark(programID: string): Promise<void> {
+    await this.gateway.put({
+      TableName: this.gateway.tableName,
+      Item: { ...markKey(programID), markedAt: { N: String(this.options.clock()) } },
+    });
+  }
+
+  /** Purges `first` (when given) and then every other marked program, within the time budget. */
+  async run(first?: string): Promise<void> {
+    const deadline = this.options.clock() + this.options.budgetMs;
+    const marks = await readPartition(this.gateway, PENDING_PURGE);
+    const programOf = (mark: Item) => mark[TABLE_LAYOUT.sortKey].S as string;
+    const ordered = [...marks.filter((mark) => programOf(mark) === first), ...marks.filter((mark) => programOf(mark) !== first)];
+    for (const mark of ordered) {
+      const programID = programOf(mark);
+      if (await this.options.programExists(programID)) {
+        if (this.options.clock() - Number(mark.markedAt?.N ?? 0) >= this.options.staleMarkMs) await this.unmark(programID);
+        continue;
+      }
+      if (!(await this.deleteEventsOf(programID, deadline))) {
+        this.options.logger.info('event purge paused; the next program delete resumes it', { programID });
+        return;
+      }
+      await this.unmark(programID);
+    }
+  }
+
+  private async unmark(programID: string): Promise<void> {
+    await this.gateway.delete({ TableName: this.gateway.tableName, Key: markKey(programID) });
+  }
+
+  /** True when no event of the program is left; false when the deadline came first. */
+  private async deleteEventsOf(programID: string, deadline: number): Promise<boolean> {
+    const index = TABLE_LAYOUT.indexes.programID;
+    const scope = programScope('EVENT', programID);
+    let startKey: Item | undefined;
+    do {
+      const page = await this.gateway.query({
+        TableName: this.gateway.tableName,
+        IndexName: index.indexName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': index.partitionKey, '#type': TABLE_LAYOUT.partitionKey, '#id': TABLE_LAYOUT.sortKey },
+        ExpressionAttributeValues: { ':pk': { S: scope } },
+        ProjectionExpression: '#type, #id',
+        Limit: PAGE_SIZE,
+        ExclusiveStartKey: startKey,
+      });
+      const items = page.Items ?? [];
+      for (let offset = 0; offset < items.length; offset += PARALLEL_DELETES) {
+        await Promise.all(items.slice(offset, offset + PARALLEL_DELETES).map((item) => this.deleteIfStillOf(item, scope)));
+      }
+      startKey = page.LastEvaluatedKey;
+      if (startKey && this.options.clock() >= deadline) return false;
+    } while (startKey);
+    return true;
+  }
+
+  private async deleteIfStillOf(item: Item, scope: string): Promise<void> {
+    try {
+      await this.gateway.delete({
+        TableName: this.gateway.tableName,
+        Key: { [TABLE_LAYOUT.partitionKey]: item[TABLE_LAYOUT.partitionKey], [TABLE_LAYOUT.sortKey]: item[TABLE_LAYOUT.sortKey] },
+        ConditionExpression: '#programID = :scope',
+        ExpressionAttributeNames: { '#programID': TABLE_LAYOUT.indexes.programID.partitionKey },
+        ExpressionAttributeValues: { ':scope': { S: scope } },
+      });
+    } catch (error) {
+      // Moved to another program or deleted since the index was read.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+function markKey(programID: string): Item {
+  return { [TABLE_LAYOUT.partitionKey]: { S: PENDING_PURGE }, [TABLE_LAYOUT.sortKey]: { S: programID } };
+}

@@ -1,0 +1,204 @@
+import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConflictError, InvalidInputError, PayloadTooLargeError } from '../../../lambdas/core/errors';
+import { COHERENCE_SHARDS } from '../../../lambdas/core/storage/dynamo/coherence';
+import { localDynamoClient } from '../../../local/embedded-dynamodb';
+import { TestDatabase } from '../../support/database';
+import { aProgram, anEvent } from '../../support/fixtures';
+
+let db: TestDatabase;
+beforeAll(async () => (db = await TestDatabase.start()));
+afterAll(() => db.stop());
+
+type Input = Record<string, unknown> & { IndexName?: string; ExpressionAttributeValues?: Record<string, { S?: string }> };
+type Interceptor = (command: string, input: Input, send: () => Promise<unknown>) => Promise<unknown>;
+
+let interceptorCount = 0;
+
+/** A client of its own whose requests pass through `intercept` before they reach the database. */
+function interceptedClient(intercept: Interceptor): DynamoDBClient {
+  const client = localDynamoClient(db.endpoint);
+  client.middlewareStack.add(
+    (next, context) => (args) => intercept(context.commandName as string, args.input as Input, () => next(args)) as ReturnType<typeof next>,
+    { step: 'initialize', name: `intercept${++interceptorCount}` },
+  );
+  return client;
+}
+
+const throttled = () => Object.assign(new Error('slow down'), { name: 'ThrottlingException', $retryable: { throttling: true } });
+const isIndexQuery = (command: string, input: Input) => command === 'QueryCommand' && input.IndexName !== undefined;
+const scopeOf = (input: Input) => input.ExpressionAttributeValues?.[':pk']?.S;
+
+/** A storage instance whose index queries can be made to fail, as under throttling. */
+function storageWithFailingIndexes(tableName: string) {
+  let failing = false;
+  const vtn = db.storage(tableName, {
+    client: interceptedClient((command, input, send) => (failing && isIndexQuery(command, input) ? Promise.reject(throttled()) : send())),
+  });
+  return { vtn, failIndexes: (on: boolean) => (failing = on) };
+}
+
+async function table(): Promise<string> {
+  return db.freshTable();
+}
+
+async function eventsOf(tableName: string, programID: string): Promise<number> {
+  const result = await db.client.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: 'programID-index',
+      KeyConditionExpression: 'programID = :p',
+      ExpressionAttributeValues: { ':p': { S: `EVENT#${programID}` } },
+      Select: 'COUNT',
+    }),
+  );
+  return result.Count ?? 0;
+}
+
+describe('name claims', () => {
+  it('keeps a name protected after two identical renames race', async () => {
+    const tableName = await table();
+    const [a, b] = [db.storage(tableName), db.storage(tableName)];
+    for (let round = 0; round < 5; round++) {
+      const program = await a.programs.create(aProgram());
+      const target = `renamed-${round}`;
+      const results = await Promise.allSettled([a, b].map((vtn) => vtn.programs.update(program.id, (current) => ({ ...current, programName: target }))));
+      expect(results.filter((result) => result.status === 'fulfilled').length).toBeGreaterThan(0);
+      await expect(a.programs.create(aProgram({ programName: target }))).rejects.toBeInstanceOf(ConflictError);
+    }
+  });
+
+  it('frees the target name when a rename is refused after validation', async () => {
+    const vtn = db.storage(await table());
+    const program = await vtn.programs.create(aProgram());
+    const huge = 'x'.repeat(400 * 1024);
+    await expect(vtn.programs.update(program.id, (current) => ({ ...current, programName: 'Wanted', notes: huge }))).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(vtn.programs.create(aProgram({ programName: 'Wanted' }))).resolves.toMatchObject({ programName: 'Wanted' });
+  });
+});
+
+describe('a write whose index check fails', () => {
+  it('still answers, keeps its name claim, and tells other instances', async () => {
+    const tableName = await table();
+    const { vtn, failIndexes } = storageWithFailingIndexes(tableName);
+    const other = db.storage(tableName, { coherenceMs: 0 });
+    expect(await other.programs.list({ skip: 0, limit: 50 })).toEqual([]);
+
+    failIndexes(true);
+    const program = await vtn.programs.create(aProgram({ programName: 'Settled' }));
+    await expect(vtn.programs.create(aProgram({ programName: 'Settled' }))).rejects.toBeInstanceOf(ConflictError);
+    expect((await other.programs.list({ skip: 0, limit: 50 })).map((p) => p.id)).toEqual([program.id]);
+  });
+
+  it('still completes a program delete: gone everywhere, its events purged by the next delete', async () => {
+    const tableName = await table();
+    const { vtn, failIndexes } = storageWithFailingIndexes(tableName);
+    const other = db.storage(tableName, { coherenceMs: 0 });
+    const program = await vtn.programs.create(aProgram());
+    for (let i = 0; i < 3; i++) await vtn.events.create(anEvent(program.id));
+    expect(await other.programs.list({ skip: 0, limit: 50 })).toHaveLength(1);
+
+    failIndexes(true);
+    await expect(vtn.programs.delete(program.id)).resolves.toMatchObject({ id: program.id });
+    expect(await other.programs.list({ skip: 0, limit: 50 })).toEqual([]);
+    expect(await eventsOf(tableName, program.id)).toBe(3);
+
+    failIndexes(false);
+    await vtn.programs.delete((await vtn.programs.create(aProgram())).id);
+    expect(await eventsOf(tableName, program.id)).toBe(0);
+  });
+});
+
+describe('program purges', () => {
+  it('spare an event that an update moved to another program while the index still lists it under the old one', async () => {
+    const tableName = await table();
+    let staleKey: Record<string, { S: string }> | undefined;
+    const purger = db.storage(tableName, {
+      client: interceptedClient(async (command, input, send) => {
+        const answer = (await send()) as { Items?: unknown[] };
+        // A lagging index: the purge's read still shows the moved event under its old program.
+        if (staleKey && isIndexQuery(command, input) && input.ProjectionExpression) answer.Items = [...(answer.Items ?? []), staleKey];
+        return answer;
+      }),
+    });
+    const leaving = await purger.programs.create(aProgram());
+    const staying = await purger.programs.create(aProgram());
+    const event = await purger.events.create(anEvent(leaving.id));
+    await purger.events.update(event.id, (current) => ({ ...current, programID: staying.id }));
+    staleKey = { objectType: { S: 'EVENT' }, id: { S: event.id } };
+
+    await purger.programs.delete(leaving.id);
+    await expect(purger.events.get(event.id)).resolves.toMatchObject({ programID: staying.id });
+  });
+
+  it('leave a mark before deleting, so a purge cut short is finished later', async () => {
+    const tableName = await table();
+    let failPurge = false;
+    const vtn = db.storage(tableName, {
+      client: interceptedClient((command, input, send) =>
+        failPurge && isIndexQuery(command, input) && input.ProjectionExpression ? Promise.reject(new Error('function killed')) : send(),
+      ),
+    });
+    const program = await vtn.programs.create(aProgram());
+    for (let i = 0; i < 3; i++) await vtn.events.create(anEvent(program.id));
+    failPurge = true;
+    await vtn.programs.delete(program.id);
+    expect(await eventsOf(tableName, program.id)).toBe(3);
+
+    const later = db.storage(tableName);
+    await later.programs.delete((await later.programs.create(aProgram())).id);
+    expect(await eventsOf(tableName, program.id)).toBe(0);
+  });
+
+  it('never let an event written during its program’s delete outlive it', async () => {
+    const tableName = await table();
+    const deleter = db.storage(tableName);
+    let releasePut: () => void = () => undefined;
+    const putHeld = new Promise<void>((resolve) => (releasePut = resolve));
+    let putReached: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => (putReached = resolve));
+    const creator = db.storage(tableName, {
+      client: interceptedClient(async (command, input, send) => {
+        const item = input.Item as Record<string, { S?: string }> | undefined;
+        if (command === 'PutItemCommand' && item?.objectType?.S === 'EVENT') {
+          putReached();
+          await putHeld;
+        }
+        return send();
+      }),
+    });
+    const program = await deleter.programs.create(aProgram());
+    const event = anEvent(program.id);
+
+    const creating = creator.events.create(event);
+    await reached;
+    await deleter.programs.delete(program.id);
+    releasePut();
+
+    await expect(creating).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(creating).rejects.toThrow(/programID/);
+    expect(await eventsOf(tableName, program.id)).toBe(0);
+  });
+});
+
+describe('cache coherence counters', () => {
+  it('spread the writes over several items, and another instance sees a write on any of them', async () => {
+    const tableName = await table();
+    let now = 1_000_000;
+    const writer = db.storage(tableName, { clock: () => now });
+    const reader = db.storage(tableName, { clock: () => now });
+    const seen = new Set<number>();
+    for (let i = 0; i < 24; i++) {
+      await reader.programs.list({ skip: 0, limit: 50 });
+      await writer.programs.create(aProgram());
+      now += 1_001;
+      expect(await reader.programs.list({ skip: 0, limit: 50 })).toHaveLength(i + 1);
+    }
+    for (let shard = 0; shard < COHERENCE_SHARDS; shard++) {
+      const result = await db.client.send(
+        new QueryCommand({ TableName: tableName, KeyConditionExpression: 'objectType = :m', ExpressionAttributeValues: { ':m': { S: `META#${shard}` } } }),
+      );
+      if (result.Items?.length) seen.add(shard);
+    }
+    expect(seen.size).toBeGreaterThan(1);
+  });
+});
