@@ -4,6 +4,7 @@ import { callbackUrlProblem } from '../notifications/address-policy';
 import type { Subscription } from '../openadr/types';
 import { eventRequest, programRequest, subscriptionRequest } from '../openadr/validation';
 import type { EventQuery, ProgramQuery, SubscriptionQuery, VtnStorage } from '../storage/port';
+import { SORTABLE_RANGE } from '../time/temporal';
 import { newObject, replacement, toWire, type WireObject } from './objects';
 
 /** Event search as a client asks for it: `active` means "not yet ended at the time of asking". */
@@ -49,12 +50,18 @@ export class VtnOperations {
   }
 
   // events
-  async listEvents({ active, ...query }: EventSearch): Promise<WireObject[]> {
-    if (query.dateStart && query.dateEnd && Temporal.ZonedDateTime.compare(query.dateStart, query.dateEnd) > 0) {
-      throw InvalidInputError.field('dateEnd', 'must not be before dateStart');
-    }
+  async listEvents({ active, dateStart, dateEnd, ...query }: EventSearch): Promise<WireObject[]> {
+    const { compare } = Temporal.ZonedDateTime;
+    if (dateStart && dateEnd && compare(dateStart, dateEnd) > 0) throw InvalidInputError.field('dateEnd', 'must not be before dateStart');
+    // Storage sees only bounds inside SORTABLE_RANGE, where every event starts: clamped, or no query at all.
+    const { earliest, latest } = SORTABLE_RANGE;
+    if ((dateStart && compare(dateStart, latest) > 0) || (dateEnd && compare(dateEnd, earliest) < 0)) return [];
+    const range = {
+      dateStart: dateStart && (compare(dateStart, earliest) < 0 ? earliest : dateStart),
+      dateEnd: dateEnd && (compare(dateEnd, latest) > 0 ? latest : dateEnd),
+    };
     const activeAt = active ? Temporal.Now.instant() : undefined;
-    return (await this.storage.events.list({ ...query, activeAt })).map(toWire);
+    return (await this.storage.events.list({ ...query, ...range, activeAt })).map(toWire);
   }
   async getEvent(id: string): Promise<WireObject> {
     return toWire(await this.storage.events.get(id));

@@ -86,10 +86,16 @@ export function sortableDateTime(value: Temporal.ZonedDateTime | Temporal.Instan
   return instant.toString({ fractionalSecondDigits: MAX_FRACTION_DIGITS });
 }
 
-/** Whether sortableDateTime() of this instant keeps lexical order (four-digit, non-negative year). */
+/** The first and last instants whose sortableDateTime() keeps lexical order (years 0000-9999 in UTC). */
+export const SORTABLE_RANGE = {
+  earliest: Temporal.ZonedDateTime.from('0000-01-01T00:00:00+00:00[UTC]'),
+  latest: Temporal.ZonedDateTime.from('9999-12-31T23:59:59.999999999+00:00[UTC]'),
+};
+
+/** Whether sortableDateTime() of this instant keeps lexical order. */
 export function hasSortableYear(value: Temporal.ZonedDateTime): boolean {
-  const year = value.withTimeZone('UTC').year;
-  return year >= 0 && year <= 9999;
+  const { compare } = Temporal.ZonedDateTime;
+  return compare(value, SORTABLE_RANGE.earliest) >= 0 && compare(value, SORTABLE_RANGE.latest) <= 0;
 }
 
 export function formatDuration(value: Temporal.Duration): string {

@@ -188,6 +188,37 @@ describe('event timing at the edges', () => {
   });
 });
 
+describe('dateStart and dateEnd beyond years 0000-9999 in UTC', () => {
+  let program: string;
+  let first: string;
+  let last: string;
+  beforeAll(async () => {
+    program = await newProgram();
+    const post = async (start: string) =>
+      (await api.post('/events', { programID: program, intervalPeriod: { start, duration: 'PT1H' } })).body.id as string;
+    first = await post('0000-01-01T00:00:00Z');
+    last = await post('9999-12-31T22:00:00Z');
+  });
+
+  const afterYear9999 = encodeURIComponent('9999-12-31T23:30:00-01:00');
+  const beforeYear0 = encodeURIComponent('0000-01-01T00:30:00+01:00');
+
+  test.each([
+    [`dateEnd=${afterYear9999}`, () => [first, last]],
+    [`dateStart=2020-01-01T00:00:00Z&dateEnd=${afterYear9999}`, () => [last]],
+    [`dateStart=${beforeYear0}`, () => [first, last]],
+    [`dateStart=${beforeYear0}&dateEnd=${afterYear9999}`, () => [first, last]],
+    [`dateStart=${afterYear9999}`, () => []],
+    [`dateEnd=${beforeYear0}`, () => []],
+  ])('%s', async (range, expected) => {
+    for (const scope of [`programID=${program}&`, '']) {
+      const { status, body } = await api.get(`/events?${scope}${range}`);
+      expect(status).toBe(200);
+      expect(ids(body).filter((id) => id === first || id === last)).toEqual(expected());
+    }
+  });
+});
+
 describe('GET, PUT, DELETE /events/{eventID}', () => {
   test('a list straight after a write shows it', async () => {
     const program = await newProgram();
