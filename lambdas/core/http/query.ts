@@ -73,12 +73,20 @@ export function stringParam(check: Check): QueryParser<string | undefined> {
   return single((value, name, issues) => (checked(check, value, name, issues) ? value : undefined));
 }
 
-/** A parameter that may repeat (`targets=a&targets=b`); each value is checked. */
-export function repeatedParam(check: Check): QueryParser<string[] | undefined> {
+/**
+ * Distinct values a repeated filter may have. Each becomes a term of a DynamoDB filter
+ * expression, which allows 4 KB and 300 operators; about 130 values would pass that.
+ */
+export const MAX_FILTER_VALUES = 50;
+
+/** A parameter that may repeat (`targets=a&targets=b`); each distinct value is checked. */
+export function repeatedParam(check: Check, maxValues = MAX_FILTER_VALUES): QueryParser<string[] | undefined> {
   return (values, name, issues) => {
     if (values.length === 0) return undefined;
-    const valid = values.every((value) => checked(check, value, name, issues));
-    return valid ? values : undefined;
+    const distinct = [...new Set(values)];
+    if (distinct.length > maxValues) return void issues.push({ field: name, reason: `must have at most ${maxValues} distinct values, got ${distinct.length}` });
+    const valid = distinct.every((value) => checked(check, value, name, issues));
+    return valid ? distinct : undefined;
   };
 }
 

@@ -133,6 +133,15 @@ describe('GET /events filters', () => {
     expect(ids(anyProgram.body)).not.toContain(created.future);
   });
 
+  test('targets takes up to 50 distinct values; 51 is 400 naming targets', async () => {
+    const targets = (count: number) => Array.from({ length: count }, (_, i) => `targets=${i === 0 ? 'north' : `t${i}`}`).join('&');
+    const fifty = await api.get(`/events?programID=${otherProgram}&${targets(50)}`);
+    expect(ids(fifty.body)).toEqual([created.past, created.unbounded]);
+    const { status, body } = await api.get(`/events?${targets(51)}`);
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([{ field: 'targets', reason: 'must have at most 50 distinct values, got 51' }]);
+  });
+
   test('skip and limit page through the results', async () => {
     expect(ids((await api.get(`/events?programID=${otherProgram}&skip=1&limit=2`)).body)).toEqual([created.current, created.future]);
   });

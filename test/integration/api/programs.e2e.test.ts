@@ -103,6 +103,14 @@ describe('GET /programs', () => {
     expect((await api.get(`/programs?targets=${tag}-none`)).body).toEqual([]);
   });
 
+  test('targets takes up to 50 distinct values; 51 is 400 naming targets', async () => {
+    const targets = (count: number) => Array.from({ length: count }, (_, i) => `targets=t${i}`).join('&');
+    expect((await api.get(`/programs?${targets(50)}&targets=t0`)).status).toBe(200);
+    const { status, body } = await api.get(`/programs?${targets(51)}`);
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([{ field: 'targets', reason: 'must have at most 50 distinct values, got 51' }]);
+  });
+
   test.each([
     ['skip=-1', 'skip'],
     ['limit=51', 'limit'],
@@ -111,6 +119,7 @@ describe('GET /programs', () => {
     ['skip=1.5', 'skip'],
     ['limit=1&limit=2', 'limit'],
     ['targets=', 'targets'],
+    [`targets=${'x'.repeat(129)}`, 'targets'],
   ])('%s is 400 naming %s', async (query, field) => {
     const { status, body } = await api.get(`/programs?${query}`);
     expect(status).toBe(400);

@@ -61,6 +61,8 @@ describe('subscriptions', () => {
     const bad = await api.get('/subscriptions?objects=WIDGET&clientName=');
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((error: { field: string }) => error.field).sort()).toEqual(['clientName', 'objects']);
+    const many = await api.get(`/subscriptions?${Array.from({ length: 51 }, (_, i) => `objects=O${i}`).join('&')}`);
+    expect(many.body.errors).toEqual([{ field: 'objects', reason: 'must have at most 50 distinct values, got 51' }]);
   });
 
   test('PUT replaces and keeps clientID; DELETE returns it; unknown ids are 404', async () => {
