@@ -76,6 +76,37 @@ describe('name claims', () => {
   });
 });
 
+describe('a write whose answer was lost', () => {
+  /** Every write of these commands is applied, its answer lost, and sent again, as the SDK's retry would. */
+  function storageLosingAnswers(tableName: string, commands: string[]) {
+    return db.storage(tableName, {
+      client: interceptedClient(async (command, _input, send) => {
+        if (!commands.includes(command)) return send();
+        await send();
+        return send();
+      }),
+    });
+  }
+
+  it('counts as done when its retry fails the condition the first attempt met', async () => {
+    const tableName = await table();
+    const vtn = storageLosingAnswers(tableName, ['PutItemCommand', 'DeleteItemCommand']);
+    const program = await vtn.programs.create(aProgram({ programName: 'Once' }));
+    const renamed = await vtn.programs.update(program.id, (current) => ({ ...current, programName: 'Twice' }));
+    expect(renamed.programName).toBe('Twice');
+    const event = await vtn.events.create(anEvent(program.id));
+    await vtn.events.update(event.id, (current) => ({ ...current, eventName: 'moved' }));
+    await expect(vtn.events.delete(event.id)).resolves.toMatchObject({ id: event.id });
+
+    const plain = db.storage(tableName);
+    expect((await plain.programs.get(program.id)).programName).toBe('Twice');
+    await expect(plain.programs.create(aProgram({ programName: 'Twice' }))).rejects.toBeInstanceOf(ConflictError);
+    await expect(plain.programs.create(aProgram({ programName: 'Once' }))).resolves.toMatchObject({ programName: 'Once' });
+    await expect(vtn.programs.delete(program.id)).resolves.toMatchObject({ id: program.id });
+    await expect(plain.programs.create(aProgram({ programName: 'Twice' }))).resolves.toMatchObject({ programName: 'Twice' });
+  });
+});
+
 describe('a write whose index check fails', () => {
   it('still answers, keeps its name claim, and tells other instances', async () => {
     const tableName = await table();
@@ -114,9 +145,9 @@ describe('program purges', () => {
     let staleKey: Record<string, { S: string }> | undefined;
     const purger = db.storage(tableName, {
       client: interceptedClient(async (command, input, send) => {
-        const answer = (await send()) as { Items?: unknown[] };
+        const answer = (await send()) as { output: { Items?: unknown[] } };
         // A lagging index: the purge's read still shows the moved event under its old program.
-        if (staleKey && isIndexQuery(command, input) && input.ProjectionExpression) answer.Items = [...(answer.Items ?? []), staleKey];
+        if (staleKey && isIndexQuery(command, input) && input.ProjectionExpression) answer.output.Items = [...(answer.output.Items ?? []), staleKey];
         return answer;
       }),
     });
