@@ -42,7 +42,9 @@ export class VtnOperations {
   async createProgram(body: unknown): Promise<WireObject> {
     return toWire(await this.storage.programs.create(newObject('PROGRAM', programRequest, body)));
   }
+  /** An update of an unknown object is 404 whatever its body: existence is checked first. */
   async updateProgram(id: string, body: unknown): Promise<WireObject> {
+    await this.storage.programs.get(id);
     return toWire(await this.storage.programs.update(id, replacement('PROGRAM', programRequest, body)));
   }
   async deleteProgram(id: string): Promise<WireObject> {
@@ -72,6 +74,7 @@ export class VtnOperations {
     return toWire(await this.storage.events.create(event));
   }
   async updateEvent(id: string, body: unknown): Promise<WireObject> {
+    await this.storage.events.get(id);
     const change = replacement('EVENT', eventRequest, body);
     await this.requireProgram((body as { programID: string }).programID);
     return toWire(await this.storage.events.update(id, change));
@@ -93,6 +96,7 @@ export class VtnOperations {
     return toWire(await this.storage.subscriptions.create(subscription));
   }
   async updateSubscription(id: string, body: unknown): Promise<WireObject> {
+    await this.storage.subscriptions.get(id);
     const change = replacement('SUBSCRIPTION', subscriptionRequest, body, ['clientID']);
     this.requireCallableCallbacks(body as Subscription);
     return toWire(await this.storage.subscriptions.update(id, change));

@@ -257,6 +257,7 @@ describe('GET, PUT, DELETE /events/{eventID}', () => {
   test('unknown ids are 404 for GET, PUT and DELETE; DELETE returns the deleted event', async () => {
     expect((await api.get('/events/missing')).status).toBe(404);
     expect((await api.put('/events/missing', { programID })).status).toBe(404);
+    expect((await api.put('/events/missing', { programID: 'no-such-program', priority: -1 })).status).toBe(404);
     expect((await api.delete('/events/missing')).status).toBe(404);
     const event = (await api.post('/events', { programID })).body;
     const deleted = await api.delete(`/events/${event.id}`);

@@ -73,6 +73,8 @@ describe('subscriptions', () => {
     expect((await api.delete(`/subscriptions/${created.id}`)).body).toEqual(body);
     expect((await api.get(`/subscriptions/${created.id}`)).status).toBe(404);
     expect((await api.put(`/subscriptions/${created.id}`, subscription())).status).toBe(404);
+    const invalid = { clientName: '', objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: 'http://127.0.0.1/x' }] };
+    expect((await api.put(`/subscriptions/${created.id}`, invalid)).status).toBe(404);
     expect((await api.get('/subscriptions/bad%2Fid')).status).toBe(400);
   });
 });
