@@ -1,5 +1,5 @@
 import { InvalidInputError, type FieldIssue } from '../errors';
-import { parseDateTime, parseDuration } from '../time/temporal';
+import { hasSortableYear, parseDateTime, parseDuration } from '../time/temporal';
 import { OBJECT_TYPES } from './types';
 
 /**
@@ -145,7 +145,10 @@ const formatCheck = (parse: (value: unknown, field: string) => unknown): Check =
     }
   });
 
-export const dateTime = formatCheck(parseDateTime);
+/** Objects come back in UTC, and RFC 3339 has four-digit years: so 0000-9999 once in UTC. */
+export const dateTime = formatCheck((value, field) => {
+  if (!hasSortableYear(parseDateTime(value, field))) throw InvalidInputError.field(field, `"${value}" falls outside years 0000-9999 in UTC`);
+});
 export const duration = formatCheck(parseDuration);
 
 // RFC 3986: a scheme, then anything without whitespace.

@@ -70,6 +70,13 @@ describe('POST /programs', () => {
     expect((await api.get('/programs')).body.length).toBe(before);
   });
 
+  test('a date-time past year 9999 once in UTC is 400 naming it, and every program stays readable', async () => {
+    const { status, body } = await api.post('/programs', { programName: uniqueName(), intervalPeriod: { start: '9999-12-31T23:30:00-01:00' } });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([{ field: 'intervalPeriod.start', reason: expect.stringContaining('0000-9999') }]);
+    expect((await api.get('/programs')).status).toBe(200);
+  });
+
   test('a missing programName is 400', async () => {
     const { status, body } = await api.post('/programs', { targets: ['x'] });
     expect(status).toBe(400);

@@ -83,6 +83,12 @@ describe('request validation against the 3.1.0 schemas', () => {
     expect(issues(eventRequest, period({ start: '2024-01-01T00:00:00.5+05:30', duration: 'P1W', randomizeStart: 'PT0.5S' }))).toEqual([]);
     expect(issues(eventRequest, period({ start: '2024-01-01T00:00:00' }))[0].field).toBe('intervalPeriod.start');
     expect(issues(eventRequest, period({ duration: 'P' }))[0].field).toBe('intervalPeriod.duration');
+    expect(issues(eventRequest, period({ start: '0000-01-01T00:00:00Z' }))).toEqual([]);
+    expect(issues(eventRequest, period({ start: '9999-12-31T23:30:00-01:00' }))).toEqual([
+      { field: 'intervalPeriod.start', reason: '"9999-12-31T23:30:00-01:00" falls outside years 0000-9999 in UTC' },
+    ]);
+    const interval = { id: 0, intervalPeriod: { start: '0000-01-01T00:30:00+01:00' }, payloads: [] };
+    expect(issues(eventRequest, { programID: 'p', intervals: [interval] })[0].field).toBe('intervals[0].intervalPeriod.start');
   });
 
   test('reports every issue at once', () => {
