@@ -10,6 +10,8 @@ export interface VtnConfig {
   dynamodbEndpoint?: string;
   programCacheTtlMs: number;
   eventCacheTtlMs: number;
+  /** Approximate bytes of event pages an instance keeps cached. */
+  eventCacheMaxBytes: number;
   cacheCoherenceMs: number;
   /** How long a write waits for the GSIs to show it; 0 does not wait. */
   indexSettleMs: number;
@@ -64,6 +66,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
     dynamodbEndpoint: endpoint,
     programCacheTtlMs: wholeNumber(env, 'VTN_PROGRAM_CACHE_TTL_MS', 3_600_000),
     eventCacheTtlMs: wholeNumber(env, 'VTN_EVENT_CACHE_TTL_MS', 300_000),
+    eventCacheMaxBytes: wholeNumber(env, 'VTN_EVENT_CACHE_MAX_BYTES', 32 * 1024 * 1024),
     cacheCoherenceMs: wholeNumber(env, 'VTN_CACHE_COHERENCE_MS', 1_000),
     indexSettleMs: wholeNumber(env, 'VTN_INDEX_SETTLE_MS', 3_000),
     logLevel,

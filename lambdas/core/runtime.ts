@@ -37,6 +37,7 @@ export function storageFor(config: VtnConfig, client: DynamoDBClient): DynamoSto
     tableName: config.tableName,
     programCacheTtlMs: config.programCacheTtlMs,
     eventCacheTtlMs: config.eventCacheTtlMs,
+    eventCacheMaxBytes: config.eventCacheMaxBytes,
     coherenceMs: config.cacheCoherenceMs,
     indexSettleMs: config.indexSettleMs,
     logger: logger(),
