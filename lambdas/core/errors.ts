@@ -9,6 +9,9 @@ export interface FieldIssue {
   reason: string;
 }
 
+/** The most issues a 400 lists: enough to act on, and far below Lambda's 6 MB response limit. */
+export const MAX_LISTED_ISSUES = 100;
+
 export abstract class VtnError extends Error {
   abstract readonly status: number;
   abstract readonly title: string;
@@ -22,6 +25,10 @@ export class InvalidInputError extends VtnError {
   }
   static field(field: string, reason: string): InvalidInputError {
     return new InvalidInputError([{ field, reason }]);
+  }
+  /** Lists the first MAX_LISTED_ISSUES: a body of a million bad values still gets a small answer. */
+  static listing(issues: FieldIssue[]): InvalidInputError {
+    return new InvalidInputError(issues.slice(0, MAX_LISTED_ISSUES));
   }
 }
 

@@ -1,4 +1,4 @@
-import { InvalidInputError, type FieldIssue } from '../errors';
+import { InvalidInputError, MAX_LISTED_ISSUES, type FieldIssue } from '../errors';
 
 /**
  * Nesting a body may have: the schemas need under ten levels, so this leaves room for extensions
@@ -19,7 +19,7 @@ export function parseJson(text: string): unknown {
     throw InvalidInputError.field('body', `is not valid JSON (${(error as Error).message})`);
   }
   const issues = sourceTextIssues(text);
-  if (issues.length > 0) throw new InvalidInputError(issues);
+  if (issues.length > 0) throw InvalidInputError.listing(issues);
   return value;
 }
 
@@ -45,7 +45,10 @@ function sourceTextIssues(text: string): FieldIssue[] {
       NUMBER.lastIndex = at;
       const literal = NUMBER.exec(text)![0];
       const reason = numberProblem(literal);
-      if (reason) issues.push({ field: fieldPath(frames), reason });
+      if (reason) {
+        issues.push({ field: fieldPath(frames), reason });
+        if (issues.length === MAX_LISTED_ISSUES) return issues;
+      }
       at += literal.length;
     } else {
       if (char === '{' || char === '[') {

@@ -17,7 +17,7 @@ export function parseQuery<S extends Record<string, QueryParser<unknown>>>(rawQu
   const issues: FieldIssue[] = [];
   const parsed: Record<string, unknown> = {};
   for (const [name, parse] of Object.entries(spec)) parsed[name] = parse(params.getAll(name), name, issues);
-  if (issues.length > 0) throw new InvalidInputError(issues);
+  if (issues.length > 0) throw InvalidInputError.listing(issues);
   return parsed as Parsed<S>;
 }
 

@@ -269,6 +269,6 @@ export const subscriptionRequest = object(
 export function validate(check: Check, value: unknown, path = ''): unknown {
   const issues: FieldIssue[] = [];
   const accepted = check(value, path, issues);
-  if (issues.length > 0) throw new InvalidInputError(issues);
+  if (issues.length > 0) throw InvalidInputError.listing(issues);
   return accepted;
 }

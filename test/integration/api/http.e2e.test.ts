@@ -53,6 +53,16 @@ test('a number that would not come back as written is 400 naming the field, and 
   expect((await api.get('/programs')).body).toEqual([]);
 });
 
+test('a 400 lists at most 100 issues, however many the body has', async () => {
+  const values = Array(150_000).fill(null);
+  const response = await api.post('/programs', { programName: 'many', attributes: [{ type: 'X', values }] });
+  expect(response.status).toBe(400);
+  expect(response.body.errors).toHaveLength(100);
+  expect(response.body.errors[99].field).toBe('attributes[0].values[99]');
+  const numbers = await api.request('POST', '/programs', { body: `{"programName": "many", "x": [${Array(1000).fill('1e400').join(',')}]}` });
+  expect(numbers.body.errors).toHaveLength(100);
+});
+
 test('a body over 1 MiB is 413 and writes nothing', async () => {
   const programName = 'too-large';
   const big = JSON.stringify({ programName, attributes: [{ type: 'BLOB', values: ['x'.repeat(1024 * 1024)] }] });
