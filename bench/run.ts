@@ -222,6 +222,11 @@ async function webhooks(endpoint: string, tableName: string, data: DataSet, rece
     record('webhook_dynamodb_requests_per_change', figures.dynamodbRequestsPerChange);
     record('webhook_read_units_per_change', figures.readUnitsPerChange);
     record('webhook_subscription_load_read_units', figures.firstChangeReadUnits);
+    record('webhook_concurrency', figures.slowReceiver.concurrency);
+    record('webhook_slow_receiver_answer_ms', figures.slowReceiver.answerAfterMs);
+    record('webhook_slow_receiver_deliveries_per_second', figures.slowReceiver.deliveriesPerSecond);
+    record('webhook_slow_receiver_failures', figures.slowReceiver.failures);
+    record('webhook_slow_receiver_max_in_flight', figures.slowReceiver.maxInFlight);
   } finally {
     client.destroy();
   }

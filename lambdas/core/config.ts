@@ -25,6 +25,8 @@ export interface WebhookConfig {
   allowPrivate: boolean;
   retryBaseMs: number;
   maxAttempts: number;
+  /** Deliveries in flight at once per instance. */
+  concurrency: number;
   /** Notify from the process that wrote (the local VTN); in AWS the table's stream does it. */
   notifyInline: boolean;
 }
@@ -75,6 +77,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
       allowPrivate: flag(env, 'VTN_WEBHOOK_ALLOW_PRIVATE'),
       retryBaseMs: wholeNumber(env, 'VTN_WEBHOOK_RETRY_BASE_MS', 10_000),
       maxAttempts: Math.max(1, wholeNumber(env, 'VTN_WEBHOOK_MAX_ATTEMPTS', 5)),
+      concurrency: Math.max(1, wholeNumber(env, 'VTN_WEBHOOK_CONCURRENCY', 128)),
       notifyInline: flag(env, 'VTN_NOTIFY_INLINE'),
     },
   };

@@ -11,9 +11,16 @@ export interface Received {
 /** How the receiver answers the n-th request on a path (0-based); default 200. */
 export type Behaviour = (path: string, attempt: number) => number | 'hang';
 
-/** A webhook receiver on loopback that records what it is sent. */
+export interface ReceiverOptions {
+  /** Answer this long after a request arrives. */
+  answerAfterMs?: number;
+}
+
+/** A webhook receiver on loopback that records what it is sent, and how much it had at once. */
 export class Receiver {
   readonly received: Received[] = [];
+  /** Requests being answered, connections open: now and at most. */
+  readonly load = { requests: 0, maxRequests: 0, connections: 0, maxConnections: 0, totalConnections: 0 };
   private readonly attempts = new Map<string, number>();
   private readonly hanging = new Set<() => void>();
 
@@ -22,17 +29,21 @@ export class Receiver {
     readonly url: string,
   ) {}
 
-  static async start(behaviour: Behaviour = () => 200): Promise<Receiver> {
+  static async start(behaviour: Behaviour = () => 200, options: ReceiverOptions = {}): Promise<Receiver> {
     let receiver: Receiver | undefined;
     const server = createServer((request, response) => {
+      const load = receiver!.load;
+      load.maxRequests = Math.max(load.maxRequests, ++load.requests);
+      response.on('close', () => load.requests--);
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
+      request.on('end', async () => {
         const path = request.url ?? '/';
         const attempt = receiver!.attempts.get(path) ?? 0;
         receiver!.attempts.set(path, attempt + 1);
         const text = Buffer.concat(chunks).toString('utf8');
         receiver!.received.push({ path, headers: request.headers, body: text ? JSON.parse(text) : undefined, at: Date.now() });
+        if (options.answerAfterMs) await new Promise((resolve) => setTimeout(resolve, options.answerAfterMs));
         const answer = behaviour(path, attempt);
         if (answer === 'hang') {
           const release = () => response.destroy();
@@ -41,6 +52,12 @@ export class Receiver {
         }
         response.writeHead(answer).end();
       });
+    });
+    server.on('connection', (socket) => {
+      const load = receiver!.load;
+      load.totalConnections++;
+      load.maxConnections = Math.max(load.maxConnections, ++load.connections);
+      socket.on('close', () => load.connections--);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     receiver = new Receiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);

@@ -4,7 +4,7 @@ import type { SubscriptionStore } from '../storage/port';
 import type { Change, Delivery, DeliveryTarget } from './change';
 import { deliveriesFor } from './matching';
 import type { WebhookConfig } from '../config';
-import { postWebhook, type WebhookOptions } from './webhook-client';
+import { WebhookClient, type WebhookOptions } from './webhook-client';
 
 /** Where failed deliveries wait for their next attempt, and where those out of attempts are kept. */
 export interface RetryScheduler {
@@ -42,18 +42,27 @@ export class RetryPolicy {
 
 /**
  * Delivers a change to its subscribers: matching subscriptions come from the cached subscription
- * list (no read per change once warm), every delivery runs at once with its own timeout, so a
- * slow or dead callback holds up no other, and each failure goes to the retry scheduler.
+ * list (no read per change once warm); deliveries run side by side, each with its own timeout,
+ * up to the client's concurrency, shared by every change and retry this notifier handles; each
+ * failure goes to the retry scheduler.
+ *
+ * `deadline` (epoch ms) is when the caller must be done, a Lambda invocation's end less what it
+ * needs to queue: a delivery that would not start in time to finish by then is queued for
+ * retry untried (same attempt), rather than let the invocation time out and be redone whole.
  */
 export class Notifier {
+  private readonly client: WebhookClient;
+
   constructor(
     private readonly subscriptions: SubscriptionStore,
     private readonly options: NotifierOptions,
-  ) {}
+  ) {
+    this.client = new WebhookClient(options.webhook);
+  }
 
-  async notify(change: Change): Promise<{ delivered: number; failed: number }> {
+  async notify(change: Change, deadline = Infinity): Promise<{ delivered: number; failed: number }> {
     const deliveries = deliveriesFor(change, await this.subscriptions.all());
-    const results = await Promise.all(deliveries.map((delivery) => this.attempt(delivery)));
+    const results = await Promise.all(deliveries.map((delivery) => this.attempt(delivery, deadline)));
     const delivered = results.filter(Boolean).length;
     return { delivered, failed: results.length - delivered };
   }
@@ -62,7 +71,7 @@ export class Notifier {
    * A later attempt of a failed delivery. The subscription is read again: if it is gone, or no
    * longer has this callback, the delivery is dropped; otherwise its current token is used.
    */
-  async redeliver(delivery: Delivery): Promise<boolean> {
+  async redeliver(delivery: Delivery, deadline = Infinity): Promise<boolean> {
     let subscription;
     try {
       subscription = await this.subscriptions.get(delivery.subscriptionID);
@@ -72,12 +81,18 @@ export class Notifier {
     }
     const operation = subscription.objectOperations.find((candidate) => candidate.callbackUrl === delivery.callbackUrl);
     if (!operation) return this.drop(delivery, 'the subscription no longer uses this callback');
-    return this.attempt({ ...delivery, bearerToken: operation.bearerToken });
+    return this.attempt({ ...delivery, bearerToken: operation.bearerToken }, deadline);
   }
 
-  private async attempt(target: DeliveryTarget): Promise<boolean> {
+  /** Closes the client's kept connections (tests, benchmark). */
+  close(): void {
+    this.client.close();
+  }
+
+  private async attempt(target: DeliveryTarget, deadline: number): Promise<boolean> {
     const { bearerToken, ...delivery } = target;
-    const result = await postWebhook(delivery.callbackUrl, delivery.notification, bearerToken, this.options.webhook);
+    const startBy = deadline - this.options.webhook.timeoutMs;
+    const result = await this.client.post(delivery.callbackUrl, delivery.notification, bearerToken, startBy);
     const fields = {
       subscriptionID: delivery.subscriptionID,
       callbackUrl: delivery.callbackUrl,
@@ -90,8 +105,13 @@ export class Notifier {
       this.options.logger.debug('webhook delivered', { ...fields, status: result.status });
       return true;
     }
+    if (result.deferred) {
+      this.options.logger.info('webhook delivery deferred', fields);
+      await this.options.retries.retryLater(delivery, 0);
+      return false;
+    }
     this.options.logger.warn('webhook delivery failed', { ...fields, status: result.status, error: result.error });
-    // A refused address will not become acceptable by waiting.
+    // A refused callback will not become acceptable by waiting.
     const delayMs = result.refused ? undefined : this.options.retryPolicy.delayAfter(delivery.attempt);
     if (delayMs === undefined) await this.options.retries.giveUp({ ...delivery, lastError: result.error, failedAt: new Date().toISOString() });
     else await this.options.retries.retryLater({ ...delivery, attempt: delivery.attempt + 1 }, delayMs);
@@ -115,7 +135,7 @@ export function notifierFor(
   retries: (redeliver: (delivery: Delivery) => Promise<boolean>) => RetryScheduler,
 ): Notifier {
   const notifier: Notifier = new Notifier(subscriptions, {
-    webhook: { timeoutMs: webhooks.timeoutMs, allowPrivate: webhooks.allowPrivate },
+    webhook: { timeoutMs: webhooks.timeoutMs, allowPrivate: webhooks.allowPrivate, concurrency: webhooks.concurrency },
     retryPolicy: new RetryPolicy(webhooks.retryBaseMs, webhooks.maxAttempts),
     retries: retries((delivery) => notifier.redeliver(delivery)),
     logger,

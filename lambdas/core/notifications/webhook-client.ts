@@ -1,19 +1,25 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isForbiddenAddress } from './address-policy';
+import { ConcurrencyLimit } from './concurrency-limit';
 
 export interface WebhookOptions {
   timeoutMs: number;
   allowPrivate: boolean;
+  /** Deliveries in flight at once; also the most sockets per host, and idle sockets in all. */
+  concurrency: number;
   /** DNS resolution; replaceable in tests. */
   resolve?: (host: string) => Promise<LookupAddress[]>;
 }
 
-export type DeliveryResult = { ok: true; status: number } | { ok: false; status?: number; error: string; refused?: boolean };
+/** `refused`: trying again cannot help. `deferred`: not tried, for want of time. */
+export type DeliveryResult = { ok: true; status: number } | { ok: false; status?: number; error: string; refused?: boolean; deferred?: boolean };
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/** How long an idle connection is kept for the next delivery: below the 5 s node servers allow. */
+const IDLE_SOCKET_MS = 4_000;
 
 function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -29,68 +35,124 @@ const systemResolve = (host: string) =>
   );
 
 /**
- * POSTs one JSON notification. Connects only to addresses that passed the address policy after
- * resolution (the connection uses the very address that was checked, so a second DNS answer
- * cannot slip a private one in), follows no redirects, and gives up after the timeout.
- * Success is a 2xx answer.
+ * POSTs JSON notifications: at most `concurrency` at once per client (one client per instance),
+ * so a burst of deliveries cannot run the process out of file descriptors; the others wait for
+ * a slot, which a slow callback holds for at most the timeout. Connections are kept alive for
+ * the next delivery to the same host. Connects only to addresses that passed the address policy
+ * after resolution, which every delivery does again: a new connection uses the very address
+ * that was checked (so a second DNS answer cannot slip a private one in), and a kept one was
+ * opened that way for the same host. Follows no redirects; success is a 2xx answer.
  */
-export async function postWebhook(url: string, body: unknown, bearerToken: string | null | undefined, options: WebhookOptions): Promise<DeliveryResult> {
-  let target: URL;
-  try {
-    target = new URL(url);
-  } catch {
-    return { ok: false, error: 'invalid URL', refused: true };
-  }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') return { ok: false, error: `scheme ${target.protocol} refused`, refused: true };
+export class WebhookClient {
+  private readonly slots: ConcurrencyLimit;
+  private readonly agents: Record<'http:' | 'https:', HttpAgent>;
 
-  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
-  // One time budget for resolving and for the request: a slow resolver must not stretch it.
-  const deadline = Date.now() + options.timeoutMs;
-  let addresses: LookupAddress[];
-  try {
-    addresses = await withinTime((options.resolve ?? systemResolve)(host), options.timeoutMs);
-  } catch (error) {
-    return { ok: false, error: `cannot resolve ${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+  constructor(private readonly options: WebhookOptions) {
+    this.slots = new ConcurrencyLimit(options.concurrency);
+    const settings = { keepAlive: true, maxSockets: options.concurrency, timeout: IDLE_SOCKET_MS };
+    this.agents = { 'http:': new HttpAgent(settings), 'https:': new HttpsAgent(settings) };
+    // Many hosts must not pile up idle sockets either: past the cap, a finished one is closed.
+    for (const agent of Object.values(this.agents)) {
+      const keepAlive = agent.keepSocketAlive.bind(agent);
+      agent.keepSocketAlive = (socket) => this.idleSockets() < options.concurrency && keepAlive(socket);
+    }
   }
-  const allowed = options.allowPrivate ? addresses : addresses.filter((address) => !isForbiddenAddress(address.address));
-  if (allowed.length === 0) {
-    return { ok: false, error: `${host} resolves to a loopback, private, link-local or reserved address`, refused: true };
-  }
-  const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if (lookupOptions.all) callback(null, allowed);
-    else callback(null, allowed[0].address, allowed[0].family);
-  };
 
-  const payload = Buffer.from(JSON.stringify(body));
-  const requestOptions: RequestOptions = {
-    method: 'POST',
-    lookup: pinned,
-    headers: {
-      'content-type': 'application/json',
-      'content-length': payload.length,
-      'user-agent': 'openadr3-vtn-webhooks',
-      ...(bearerToken ? { authorization: `Bearer ${bearerToken}` } : {}),
-    },
-    signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
-  };
-  return new Promise<DeliveryResult>((resolve) => {
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(target, requestOptions, (response) => {
-      let received = 0;
-      // Drain (a little of) the answer so the socket is released; its content does not matter.
-      response.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > MAX_RESPONSE_BYTES) response.destroy();
+  /**
+   * Delivers when a slot is free. One that had to wait for its slot past `startBy` (epoch ms) is
+   * deferred untried; one that found a slot free is always tried, so every call makes progress.
+   */
+  post(url: string, body: unknown, bearerToken: string | null | undefined, startBy = Infinity): Promise<DeliveryResult> {
+    return this.slots.run(async (waited) =>
+      waited && Date.now() > startBy ? { ok: false, error: 'no time left to try it', deferred: true } : this.send(url, body, bearerToken),
+    );
+  }
+
+  /** Closes kept connections (tests, benchmark). */
+  close(): void {
+    for (const agent of Object.values(this.agents)) agent.destroy();
+  }
+
+  private idleSockets(): number {
+    let count = 0;
+    for (const agent of Object.values(this.agents)) for (const sockets of Object.values(agent.freeSockets)) count += sockets?.length ?? 0;
+    return count;
+  }
+
+  private async send(url: string, body: unknown, bearerToken: string | null | undefined): Promise<DeliveryResult> {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return { ok: false, error: 'invalid URL', refused: true };
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return { ok: false, error: `scheme ${target.protocol} refused`, refused: true };
+
+    const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+    // One time budget for resolving and for the request: a slow resolver must not stretch it.
+    const deadline = Date.now() + this.options.timeoutMs;
+    let addresses: LookupAddress[];
+    try {
+      addresses = await withinTime((this.options.resolve ?? systemResolve)(host), this.options.timeoutMs);
+    } catch (error) {
+      return { ok: false, error: `cannot resolve ${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+    }
+    const allowed = this.options.allowPrivate ? addresses : addresses.filter((address) => !isForbiddenAddress(address.address));
+    if (allowed.length === 0) {
+      return { ok: false, error: `${host} resolves to a loopback, private, link-local or reserved address`, refused: true };
+    }
+    const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
+      if (lookupOptions.all) callback(null, allowed);
+      else callback(null, allowed[0].address, allowed[0].family);
+    };
+
+    const payload = Buffer.from(JSON.stringify(body));
+    const requestOptions: RequestOptions = {
+      method: 'POST',
+      lookup: pinned,
+      agent: this.agents[target.protocol],
+      headers: {
+        'content-type': 'application/json',
+        'content-length': payload.length,
+        'user-agent': 'openadr3-vtn-webhooks',
+        ...(bearerToken ? { authorization: `Bearer ${bearerToken}` } : {}),
+      },
+    };
+    return this.request(target, requestOptions, payload, deadline);
+  }
+
+  private request(target: URL, options: RequestOptions, payload: Buffer, deadline: number): Promise<DeliveryResult> {
+    return new Promise<DeliveryResult>((resolve) => {
+      const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+      let request: ClientRequest;
+      try {
+        request = send(target, { ...options, signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) }, (response) => {
+          let received = 0;
+          // Drain (a little of) the answer so the socket is released; its content does not matter.
+          response.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > MAX_RESPONSE_BYTES) response.destroy();
+          });
+          response.on('close', () => {
+            const status = response.statusCode ?? 0;
+            resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `answered ${status}` });
+          });
+        });
+      } catch (error) {
+        // A header the token makes invalid, say: no later attempt can send it either.
+        resolve({ ok: false, error: (error as Error).message, refused: true });
+        return;
+      }
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept connection the callback had closed meanwhile: once more, on a new connection.
+        if (request.reusedSocket && error.code === 'ECONNRESET') {
+          resolve(this.request(target, { ...options, agent: false }, payload, deadline));
+          return;
+        }
+        const timedOut = error.name === 'AbortError' || error.name === 'TimeoutError';
+        resolve({ ok: false, error: timedOut ? `no answer within ${this.options.timeoutMs} ms` : error.message });
       });
-      response.on('close', () => {
-        const status = response.statusCode ?? 0;
-        resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `answered ${status}` });
-      });
+      request.end(payload);
     });
-    request.on('error', (error) => {
-      const timedOut = error.name === 'AbortError' || error.name === 'TimeoutError';
-      resolve({ ok: false, error: timedOut ? `no answer within ${options.timeoutMs} ms` : error.message });
-    });
-    request.end(payload);
-  });
+  }
 }

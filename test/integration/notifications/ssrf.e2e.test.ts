@@ -1,5 +1,4 @@
-import { isForbiddenAddress } from '../../../lambdas/core/notifications/address-policy';
-import { postWebhook } from '../../../lambdas/core/notifications/webhook-client';
+import { WebhookClient, type WebhookOptions } from '../../../lambdas/core/notifications/webhook-client';
 import { ApiClient } from '../../support/api-client';
 import { Receiver } from '../../support/receiver';
 
@@ -11,6 +10,19 @@ beforeAll(async () => {
   api = await ApiClient.start();
 });
 afterAll(() => api.close());
+
+/** One delivery through a client of its own. */
+async function postWebhook(url: string, body: unknown, bearerToken: string | undefined, options: Omit<WebhookOptions, 'concurrency'>) {
+  const client = new WebhookClient({ ...options, concurrency: 4 });
+  try {
+    return await client.post(url, body, bearerToken);
+  } finally {
+    client.close();
+  }
+}
+
+/** IPv4 loopback and private addresses inside IPv6, in the textual forms URLs and resolvers give. */
+const EMBEDDED_IPV4 = ['64:ff9b::7f00:1', '::7f00:1', '::127.0.0.1', '::ffff:7f00:1', '0:0:0:0:0:ffff:127.0.0.1', '64:ff9b::10.0.0.1'];
 
 const subscription = (callbackUrl: string) => ({
   clientName: 'ven',
@@ -36,6 +48,9 @@ describe('when a subscription is written', () => {
     'http://[fd00:ec2::254]/hook',
     'http://[fe80::1]/hook',
     'http://[::ffff:127.0.0.1]/hook',
+    ...EMBEDDED_IPV4.map((address) => `http://[${address}]/hook`),
+    'http://[2002:a9fe:a9fe::1]/hook',
+    'http://[64:ff9b:1::808:808]/hook',
     'http://0.0.0.0/hook',
     'ftp://ven.example.com/hook',
     'file:///etc/passwd',
@@ -66,7 +81,7 @@ describe('at delivery, after DNS resolution', () => {
   const port = () => new URL(receiver.url).port;
   const resolvingTo = (address: string) => async () => [{ address, family: address.includes(':') ? 6 : 4 }];
 
-  test.each(['127.0.0.1', '10.0.0.1', '169.254.169.254', '::1', '::ffff:7f00:1'])(
+  test.each(['127.0.0.1', '10.0.0.1', '169.254.169.254', '::1', ...EMBEDDED_IPV4, '2002:7f00:1::1', 'fe80::1%eth0'])(
     'a name that resolves to %s is refused without connecting',
     async (address) => {
       const result = await postWebhook(`http://rebinding.example.com:${port()}/x`, { hello: 1 }, 't', {
@@ -114,16 +129,6 @@ describe('at delivery, after DNS resolution', () => {
       await redirecting.close();
     }
   });
-});
-
-test('the address policy covers the special ranges and IPv4 inside IPv6', () => {
-  for (const address of ['127.0.0.1', '10.1.2.3', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.127.0.1', '0.0.0.0', '224.0.0.1', '::1', '::', 'fd00:ec2::254', 'fe80::1', '::ffff:10.0.0.1', '64:ff9b::127.0.0.1']) {
-    expect([address, isForbiddenAddress(address)]).toEqual([address, true]);
-  }
-  for (const address of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) {
-    expect([address, isForbiddenAddress(address)]).toEqual([address, false]);
-  }
-  expect(isForbiddenAddress('not-an-ip')).toBe(true);
 });
 
 test('a resolver that never answers costs one timeout, not more', async () => {

@@ -11,7 +11,7 @@ describe('readConfig', () => {
       cacheCoherenceMs: 1_000,
       indexSettleMs: 3_000,
       logLevel: 'info',
-      webhooks: { timeoutMs: 5_000, allowPrivate: false, retryBaseMs: 10_000, maxAttempts: 5, notifyInline: false },
+      webhooks: { timeoutMs: 5_000, allowPrivate: false, retryBaseMs: 10_000, maxAttempts: 5, concurrency: 128, notifyInline: false },
     });
   });
 
@@ -30,6 +30,7 @@ describe('readConfig', () => {
         VTN_WEBHOOK_ALLOW_PRIVATE: 'true',
         VTN_WEBHOOK_RETRY_BASE_MS: '50',
         VTN_WEBHOOK_MAX_ATTEMPTS: '3',
+        VTN_WEBHOOK_CONCURRENCY: '16',
         VTN_NOTIFY_INLINE: 'true',
       }),
     ).toEqual({
@@ -41,7 +42,7 @@ describe('readConfig', () => {
       cacheCoherenceMs: 250,
       indexSettleMs: 0,
       logLevel: 'warn',
-      webhooks: { timeoutMs: 1_500, allowPrivate: true, retryBaseMs: 50, maxAttempts: 3, notifyInline: true },
+      webhooks: { timeoutMs: 1_500, allowPrivate: true, retryBaseMs: 50, maxAttempts: 3, concurrency: 16, notifyInline: true },
     });
   });
 
@@ -52,6 +53,7 @@ describe('readConfig', () => {
     ['VTN_CACHE_COHERENCE_MS', '-1'],
     ['VTN_LOG_LEVEL', 'verbose'],
     ['VTN_WEBHOOK_ALLOW_PRIVATE', 'yes'],
+    ['VTN_WEBHOOK_CONCURRENCY', 'many'],
   ])('a bad %s fails naming it', (name, value) => {
     expect(() => readConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => readConfig({ [name]: value })).toThrow(name);

@@ -1,6 +1,6 @@
-import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import type { Context, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { resetRuntime } from '../../../lambdas/core/runtime';
 import { toItem } from '../../../lambdas/core/storage/dynamo/item-codec';
@@ -21,6 +21,7 @@ beforeAll(async () => {
     VTN_WEBHOOK_ALLOW_PRIVATE: 'true',
     VTN_WEBHOOK_RETRY_BASE_MS: '10000',
     VTN_WEBHOOK_MAX_ATTEMPTS: '3',
+    VTN_WEBHOOK_CONCURRENCY: '3',
     WEBHOOK_RETRY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123/retries',
     WEBHOOK_DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123/dead-letters',
   });
@@ -41,7 +42,9 @@ beforeEach(() => {
   receiver.received.length = 0;
   healthy.objectOperations[0].callbackUrl = `${receiver.url}/healthy`;
   down.objectOperations[0].callbackUrl = `${receiver.url}/down`;
+  // Nothing else written: cache versions (however they are read) are not found.
   dynamo.on(GetItemCommand).resolves({});
+  dynamo.on(BatchGetItemCommand).resolves({});
   dynamo.on(QueryCommand).resolves({ Items: [toItem(healthy, 1), toItem(down, 1)] });
   sqs.on(SendMessageCommand).resolves({});
 });
@@ -130,5 +133,56 @@ describe('the retry queue', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(receiver.received).toHaveLength(0);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+});
+
+describe('with many deliveries at once (concurrency 3)', () => {
+  let slow: Receiver;
+  beforeAll(async () => {
+    slow = await Receiver.start(() => 204, { answerAfterMs: 150 });
+  });
+  afterAll(() => slow.close());
+
+  /** `count` subscriptions to event creations, their callbacks on the slow receiver. */
+  function slowSubscribers(count: number) {
+    const subscriptions = Array.from({ length: count }, (_, index) =>
+      aSubscription({ id: `sub-slow-${index}`, objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: `${slow.url}/slow-${index}` }] }),
+    );
+    dynamo.on(QueryCommand).resolves({ Items: subscriptions.map((subscription) => toItem(subscription, 1)) });
+  }
+  const creations = (count: number) =>
+    streamEvent(Array.from({ length: count }, (_, index) => ({ name: 'INSERT' as const, image: toItem(anEvent('prog-1', { id: `evt-${index}` }), 1), sequence: String(index) })));
+
+  beforeEach(() => {
+    slow.received.length = 0;
+    Object.assign(slow.load, { maxRequests: 0, maxConnections: 0, totalConnections: 0 });
+  });
+
+  test('the callbacks never have more than 3 requests or connections open, and every delivery succeeds', async () => {
+    slowSubscribers(6);
+    const result = await handler(creations(4));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(slow.received).toHaveLength(24);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(slow.load.maxRequests).toBe(3);
+    expect(slow.load.maxConnections).toBeLessThanOrEqual(3);
+    // Kept alive: connections serve one delivery after another.
+    expect(slow.load.totalConnections).toBeLessThanOrEqual(6);
+  });
+
+  test('deliveries that could not start in time for the invocation to end are queued untried', async () => {
+    slowSubscribers(8);
+    // The deadline, less the queueing reserve (10 s) and a delivery's timeout (5 s), is 50 ms away.
+    const context = { getRemainingTimeInMillis: () => 15_050 } as Context;
+    const result = await handler(creations(1), context);
+    expect(result).toEqual({ batchItemFailures: [] });
+    // The first three found a slot free and were tried; the others waited past the deadline.
+    expect(slow.received).toHaveLength(3);
+    const queued = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+    expect(queued).toHaveLength(5);
+    for (const message of queued) {
+      expect(message).toMatchObject({ QueueUrl: expect.stringMatching(/retries$/), DelaySeconds: 0 });
+      expect(JSON.parse(message.MessageBody!)).toMatchObject({ attempt: 1, notification: { operation: 'CREATE' } });
+    }
   });
 });
