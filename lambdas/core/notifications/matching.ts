@@ -33,9 +33,20 @@ function programOf(change: Change): string | undefined {
   return change.objectType === 'PROGRAM' ? object.id : object.programID;
 }
 
+/**
+ * The notification of a change, as every subscriber may see it and as retries, dead letters and
+ * logs carry it: a subscription goes without its callbacks' bearer tokens, which are its own.
+ */
 export function notificationOf(change: Change): Notification {
   const targets = (change.object as { targets?: string[] | null }).targets;
-  return { objectType: change.objectType, operation: change.operation, object: change.object, targets: targets ?? null };
+  const object = change.objectType === 'SUBSCRIPTION' ? withoutBearerTokens(change.object) : change.object;
+  return { objectType: change.objectType, operation: change.operation, object, targets: targets ?? null };
+}
+
+function withoutBearerTokens(subscription: Record<string, unknown>): Record<string, unknown> {
+  const { objectOperations } = subscription;
+  if (!Array.isArray(objectOperations)) return subscription;
+  return { ...subscription, objectOperations: objectOperations.map(({ bearerToken: _secret, ...operation }: Record<string, unknown>) => operation) };
 }
 
 /**

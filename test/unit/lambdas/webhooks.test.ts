@@ -186,3 +186,28 @@ describe('with many deliveries at once (concurrency 3)', () => {
     }
   });
 });
+
+test("a subscription's bearer token reaches neither the subscribers to subscriptions nor the retry queue", async () => {
+  const watchers = [
+    aSubscription({ id: 'sub-watcher', objectOperations: [{ objects: ['SUBSCRIPTION'], operations: ['CREATE'], callbackUrl: `${receiver.url}/healthy` }] }),
+    aSubscription({ id: 'sub-watcher-down', objectOperations: [{ objects: ['SUBSCRIPTION'], operations: ['CREATE'], callbackUrl: `${receiver.url}/down` }] }),
+  ];
+  dynamo.on(QueryCommand).resolves({ Items: watchers.map((watcher) => toItem(watcher, 1)) });
+  const created = aSubscription({
+    id: 'sub-new',
+    objectOperations: [
+      { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: 'https://ven.example.com/a', bearerToken: 'the-new-secret' },
+      { objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl: 'https://ven.example.com/b' },
+    ],
+  });
+  await handler(streamEvent([{ name: 'INSERT', image: toItem(created, 1), sequence: '300' }]));
+
+  const [notified] = receiver.on('/healthy');
+  expect(notified.body.object.objectOperations).toEqual([
+    { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: 'https://ven.example.com/a' },
+    { objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl: 'https://ven.example.com/b' },
+  ]);
+  const [retry] = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+  expect(JSON.parse(retry.MessageBody!)).toMatchObject({ subscriptionID: 'sub-watcher-down', notification: { object: { id: 'sub-new' } } });
+  expect(retry.MessageBody).not.toContain('the-new-secret');
+});

@@ -3,8 +3,15 @@ import type { Subscription } from '../../../../lambdas/core/openadr/types';
 import type { SubscriptionStore } from '../../../../lambdas/core/storage/port';
 import { InProcessRetries } from '../../../../lambdas/core/notifications/in-process-retries';
 import { notifierFor } from '../../../../lambdas/core/notifications/notifier';
+import { dehydrate } from '../../../../lambdas/core/openadr/temporal-fields';
 import { aSubscription } from '../../../support/fixtures';
 import { Receiver } from '../../../support/receiver';
+
+let receiver: Receiver;
+beforeAll(async () => {
+  receiver = await Receiver.start((path) => (path === '/down' ? 500 : 204));
+});
+afterAll(() => receiver.close());
 
 /** A notifier over these subscriptions, one attempt per delivery, logging into `lines`. */
 function notifierOver(subscriptions: Subscription[], lines: string[]) {
@@ -13,6 +20,40 @@ function notifierOver(subscriptions: Subscription[], lines: string[]) {
   const config = { timeoutMs: 1000, allowPrivate: true, retryBaseMs: 10, maxAttempts: 1, concurrency: 4, notifyInline: true };
   return notifierFor(config, store, logger, (redeliver) => new InProcessRetries(redeliver, logger));
 }
+
+test("a subscription's bearer token is in no notification of it and in no log line", async () => {
+  const watchers = ['/watcher', '/down'].map((path) =>
+    aSubscription({ objectOperations: [{ objects: ['SUBSCRIPTION'], operations: ['CREATE'], callbackUrl: `${receiver.url}${path}`, bearerToken: `token${path}` }] }),
+  );
+  const created = aSubscription({
+    objectOperations: [
+      { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: 'https://ven.example.com/a', bearerToken: 'the-new-secret' },
+      { objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl: 'https://ven.example.com/b', bearerToken: null },
+    ],
+  });
+  const lines: string[] = [];
+  const notifier = notifierOver(watchers, lines);
+  try {
+    expect(await notifier.notify({ objectType: 'SUBSCRIPTION', operation: 'CREATE', object: dehydrate('SUBSCRIPTION', created) })).toEqual({ delivered: 1, failed: 1 });
+  } finally {
+    notifier.close();
+  }
+
+  const [notified] = receiver.on('/watcher');
+  expect(notified.headers.authorization).toBe('Bearer token/watcher');
+  expect(notified.body.object).toMatchObject({ id: created.id, clientName: created.clientName });
+  expect(notified.body.object.objectOperations).toEqual([
+    { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: 'https://ven.example.com/a' },
+    { objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl: 'https://ven.example.com/b' },
+  ]);
+  const givenUp = lines.filter((line) => line.includes('webhook delivery given up'));
+  expect(givenUp).toHaveLength(1);
+  expect(JSON.parse(givenUp[0]).delivery).toMatchObject({ callbackUrl: `${receiver.url}/down`, notification: { object: { id: created.id } } });
+  for (const line of lines) {
+    expect(line).not.toContain('the-new-secret');
+    expect(line).not.toContain('token/');
+  }
+});
 
 test('deliveries share one concurrency limit across changes and retries', async () => {
   const slow = await Receiver.start(() => 204, { answerAfterMs: 100 });
