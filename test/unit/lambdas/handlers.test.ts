@@ -1,4 +1,4 @@
-import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { resetRuntime } from '../../../lambdas/core/runtime';
@@ -10,6 +10,8 @@ const dynamo = mockClient(DynamoDBClient);
 
 beforeEach(() => {
   dynamo.reset();
+  // No cache versions yet: a fresh table.
+  dynamo.on(BatchGetItemCommand).resolves({ Responses: {} });
   resetRuntime();
   process.env.AWS_REGION = 'eu-west-1';
   process.env.AWS_ACCESS_KEY_ID = 'test';
