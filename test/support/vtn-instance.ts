@@ -1,0 +1,159 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { booleanParam, dateTimeParam, PAGE_PARAMS, repeatedParam, stringParam } from '../../lambdas/core/http/query';
+import { created, httpHandler, ok, type RouteTable } from '../../lambdas/core/http/router';
+import { Logger } from '../../lambdas/core/logger';
+import { VtnOperations } from '../../lambdas/core/operations/operations';
+import { OBJECT_TYPES } from '../../lambdas/core/openadr/types';
+import { clientName, objectID, oneOfValues, target } from '../../lambdas/core/openadr/validation';
+import { DynamoStorage, type DynamoStorageOptions } from '../../lambdas/core/storage/dynamo/dynamo-storage';
+import { BASE_PATH } from '../../lambdas/routes';
+import { routeRequest } from '../../local/api-gateway';
+import { localDynamoClient } from '../../local/embedded-dynamodb';
+import { TRACE_HEADER } from './faults';
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: any;
+}
+
+/**
+ * One VTN instance as one Lambda instance has it: its own DynamoDB client (built as the runtime
+ * builds it, maxAttempts 3, so the SDK's own retries run), its own storage with its module-scope
+ * caches, the operations over it, and the entries' route tables behind the real router and its
+ * problem middleware, invoked with API Gateway v2 events. Unlike the entries, which reach the one
+ * module-scope runtime, the route tables here reach this instance's operations, so that two
+ * instances live in one process with settings of the test's choosing.
+ *
+ * Each DynamoDB request carries the TRACE_HEADER of the API request that caused it, so that a
+ * fault proxy's log ties them together.
+ */
+export class VtnInstance {
+  readonly client: DynamoDBClient;
+  readonly storage: DynamoStorage;
+  private readonly handler: ReturnType<typeof httpHandler>;
+  private readonly traceContext = new AsyncLocalStorage<string>();
+
+  constructor(
+    readonly name: string,
+    endpoint: string,
+    tableName: string,
+    options: Partial<DynamoStorageOptions> = {},
+  ) {
+    this.client = localDynamoClient(endpoint);
+    this.client.middlewareStack.add(
+      (next) => (args) => {
+        const trace = this.traceContext.getStore();
+        const request = args.request as { headers?: Record<string, string> };
+        if (trace && request.headers) request.headers[TRACE_HEADER] = trace;
+        return next(args);
+      },
+      { step: 'build', name: 'faultTrace' },
+    );
+    this.storage = new DynamoStorage({
+      client: this.client,
+      tableName,
+      programCacheTtlMs: 3_600_000,
+      eventCacheTtlMs: 300_000,
+      coherenceMs: 1_000,
+      ...options,
+    });
+    const operations = new VtnOperations(this.storage, { allowPrivateCallbacks: false });
+    this.handler = httpHandler(routeTables(operations), new Logger('silent'));
+  }
+
+  /** Invokes the handler as API Gateway would; `trace` tags the DynamoDB requests it makes. */
+  async invoke(method: string, path: string, body?: unknown, trace?: string): Promise<Answer> {
+    const { event } = routeRequest({
+      method,
+      url: `${BASE_PATH}${path}`,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const run = () => this.handler(event, lambdaContext(event.requestContext.requestId));
+    const result = (await (trace ? this.traceContext.run(trace, run) : run())) as APIGatewayProxyStructuredResultV2;
+    const text = typeof result.body === 'string' ? result.body : '';
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
+    return { status: result.statusCode ?? 500, headers, body: parsed };
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
+
+/** The route tables of lambdas/programs.ts, events.ts and subscriptions.ts, over `vtn`. */
+function routeTables(vtn: VtnOperations): RouteTable {
+  const eventSearch = {
+    ...PAGE_PARAMS,
+    programID: stringParam(objectID),
+    targets: repeatedParam(target),
+    active: booleanParam,
+    dateStart: dateTimeParam,
+    dateEnd: dateTimeParam,
+  };
+  const subscriptionSearch = {
+    ...PAGE_PARAMS,
+    programID: stringParam(objectID),
+    clientName: stringParam(clientName),
+    objects: repeatedParam(oneOfValues(OBJECT_TYPES)),
+  };
+  return {
+    '/programs': {
+      GET: async (request) => ok(await vtn.listPrograms(request.query({ ...PAGE_PARAMS, targets: repeatedParam(target) }))),
+      POST: async (request) => created(await vtn.createProgram(request.json())),
+    },
+    '/programs/{programID}': {
+      GET: async (request) => ok(await vtn.getProgram(request.id('programID'))),
+      PUT: async (request) => ok(await vtn.updateProgram(request.id('programID'), request.json())),
+      DELETE: async (request) => ok(await vtn.deleteProgram(request.id('programID'))),
+    },
+    '/events': {
+      GET: async (request) => ok(await vtn.listEvents(request.query(eventSearch))),
+      POST: async (request) => created(await vtn.createEvent(request.json())),
+    },
+    '/events/{eventID}': {
+      GET: async (request) => ok(await vtn.getEvent(request.id('eventID'))),
+      PUT: async (request) => ok(await vtn.updateEvent(request.id('eventID'), request.json())),
+      DELETE: async (request) => ok(await vtn.deleteEvent(request.id('eventID'))),
+    },
+    '/subscriptions': {
+      GET: async (request) => ok(await vtn.listSubscriptions(request.query(subscriptionSearch))),
+      POST: async (request) => created(await vtn.createSubscription(request.json())),
+    },
+    '/subscriptions/{subscriptionID}': {
+      GET: async (request) => ok(await vtn.getSubscription(request.id('subscriptionID'))),
+      PUT: async (request) => ok(await vtn.updateSubscription(request.id('subscriptionID'), request.json())),
+      DELETE: async (request) => ok(await vtn.deleteSubscription(request.id('subscriptionID'))),
+    },
+  };
+}
+
+function lambdaContext(requestId: string): Context {
+  const deadline = Date.now() + 30_000;
+  const fail = () => {
+    throw new Error('not available');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'fault-test',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:fault-test',
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: fail,
+    fail,
+    succeed: fail,
+  };
+}
