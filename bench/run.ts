@@ -15,6 +15,7 @@ import { measureColdStarts } from './cold-start';
 import { DynamoMeter } from './meter';
 import { seed, type DataSet } from './seed';
 import { measureWebhooks, startReceiver, type WebhookReceiver } from './webhooks';
+import { measureFaults } from './faults';
 import { mean, percentile, round } from './stats';
 
 /**
@@ -278,6 +279,8 @@ async function main(): Promise<void> {
     await coherence(database.endpoint, large.tableName);
     process.stdout.write(`webhooks: ${WEBHOOK_CHANGES} event creations against ${SIZE.subscriptions} subscriptions...\n`);
     await webhooks(database.endpoint, large.tableName, largeData.data, receiver);
+    process.stdout.write('faults: a mixed workload on two instances, DynamoDB healthy and faulting...\n');
+    for (const [metric, value] of Object.entries(await measureFaults(database.endpoint))) record(metric, value);
     process.stdout.write('cold starts of the deployed bundles...\n');
     const http = (url: string) => routeRequest({ method: 'GET', url: `${BASE_PATH}${url}` }).event;
     const coldStarts = await measureColdStarts(
