@@ -100,7 +100,8 @@ export async function seed(client: DynamoDBClient, tableName: string, size: Data
   return { programIDs: programs.map((program) => program.id), eventIDs: events.map((event) => event.id), from, to };
 }
 
-async function writeAll(client: DynamoDBClient, tableName: string, objects: StoredObject[]): Promise<void> {
+/** Writes objects straight through the item codec, 25 to a request, four requests at a time. */
+export async function writeAll(client: DynamoDBClient, tableName: string, objects: StoredObject[]): Promise<void> {
   const batches: StoredObject[][] = [];
   for (let offset = 0; offset < objects.length; offset += 25) batches.push(objects.slice(offset, offset + 25));
   let nextBatch = 0;

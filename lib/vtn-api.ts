@@ -15,6 +15,7 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { HANDLER_TIMEOUT_MS } from '../lambdas/core/deadline';
 import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
 import { BASE_PATH, FALLBACK_RESOURCE, RESOURCES } from '../lambdas/routes';
 import { vtnFunction } from './vtn-function';
@@ -85,8 +86,9 @@ export class VtnApi extends Construct {
         table,
         environment: props.cacheEnvironment,
         memorySize: 1024,
-        // API Gateway gives up after 30 s; the handler answers 503 before its own deadline.
-        timeout: Duration.seconds(10),
+        // API Gateway gives up after 30 s. A request stops its work shortly before this
+        // timeout and answers 503 (lambdas/core/deadline.ts).
+        timeout: Duration.millis(HANDLER_TIMEOUT_MS),
         logRetention: props.logRetention,
         logRemovalPolicy: props.logRemovalPolicy,
       });

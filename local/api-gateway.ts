@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { HANDLER_TIMEOUT_MS } from '../lambdas/core/deadline';
 import { BASE_PATH, FALLBACK_RESOURCE, matchRoute } from '../lambdas/routes';
 
 /**
@@ -10,9 +11,6 @@ import { BASE_PATH, FALLBACK_RESOURCE, matchRoute } from '../lambdas/routes';
  */
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-
-/** API Gateway's integration timeout, which bounds every Lambda behind it. */
-const INTEGRATION_TIMEOUT_MS = 30_000;
 
 export interface ApiRequest {
   method: string;
@@ -104,7 +102,8 @@ function apiGatewayEvent(
 }
 
 function lambdaContext(event: APIGatewayProxyEventV2): Context {
-  const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
+  // The functions' timeout in the stack, so that a request runs out of time here as in AWS.
+  const deadline = Date.now() + HANDLER_TIMEOUT_MS;
   const fail = () => {
     throw new Error('not available locally');
   };

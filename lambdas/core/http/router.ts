@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DEADLINE_MARGIN_MS, withDeadline } from '../deadline';
 import { InvalidInputError, PayloadTooLargeError, StorageUnavailableError, VtnError } from '../errors';
 import { objectID, validate } from '../openadr/validation';
 import { BASE_PATH } from '../../routes';
@@ -55,9 +56,10 @@ class NoSuchPathError extends VtnError {
  * event's route key, runs it, and answers JSON. Every error becomes a `problem` in one place.
  */
 export function httpHandler(routes: RouteTable, logger: Logger) {
-  return middy<Event, Result>()
+  // Work below stops at the request deadline; should it not (a hung call), middy answers anyway.
+  return middy<Event, Result>({ timeoutEarlyInMillis: DEADLINE_MARGIN_MS / 2 })
     .use(problemsAndAccessLog(logger))
-    .handler(async (event) => {
+    .handler((event, context) => withDeadline(requestDeadline(context), async () => {
       const path = routeTemplate(event);
       const methods = path === undefined ? undefined : routes[path];
       if (!methods) throw new NoSuchPathError(`no resource at ${event.rawPath}`);
@@ -66,7 +68,12 @@ export function httpHandler(routes: RouteTable, logger: Logger) {
       if (!handle) throw new MethodNotAllowedError(Object.keys(methods));
       const result = await handle(httpRequest(event));
       return jsonResponse(result.status, result.body);
-    });
+    }));
+}
+
+/** The Lambda's own deadline less a margin to answer in; none without a Lambda context. */
+function requestDeadline(context: Context): number {
+  return context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS : Infinity;
 }
 
 /** `ANY /openadr3/3.1.0/programs/{programID}` -> `/programs/{programID}`; `$default` -> undefined. */
@@ -139,7 +146,7 @@ function problemsAndAccessLog(logger: Logger): middy.MiddlewareObj<Event, Result
       const timedOut = error?.name === 'TimeoutError';
       const status = timedOut ? 503 : 500;
       const detail = timedOut ? 'the request took too long; it may be retried' : `an internal error occurred; quote request id ${requestId}`;
-      request.response = jsonResponse(status, problem(status, detail, instance, { requestId }));
+      request.response = jsonResponse(status, problem(status, detail, instance, { requestId }), timedOut ? { 'retry-after': '1' } : {});
       log.error('request', { status, durationMs, error });
     },
   };

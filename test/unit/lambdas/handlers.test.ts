@@ -106,6 +106,7 @@ describe('failures below the HTTP layer', () => {
     const shortContext = { getRemainingTimeInMillis: () => 50, awsRequestId: 'aws-2' } as unknown as Context;
     const result = await programs(apiEvent('ANY /openadr3/3.1.0/programs', 'GET', '/openadr3/3.1.0/programs'), shortContext);
     expect(result.statusCode).toBe(503);
+    expect(result.headers?.['retry-after']).toBe('1');
     expect(json(result).detail).toMatch(/too long/);
   });
 });

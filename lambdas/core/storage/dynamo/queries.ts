@@ -1,4 +1,6 @@
 import type { QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { timeLeftMs } from '../../deadline';
+import { StorageUnavailableError } from '../../errors';
 import { sortableDateTime } from '../../time/temporal';
 import type { EventQuery, SubscriptionQuery } from '../port';
 import type { DynamoGateway } from './gateway';
@@ -7,7 +9,10 @@ import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
 
 /** Query plans (which index, key condition, filters) and their execution. */
 
+/** The most items one Query asks for (DynamoDB also ends a page at 1 MB read). */
 const MAX_QUERY_PAGE = 1000;
+/** How much a filtered read's page may grow from one request to the next. */
+const PAGE_GROWTH = 8;
 
 /** A query plan: where to read, and which filters DynamoDB applies before counting a match. */
 export interface QueryPlan {
@@ -125,27 +130,27 @@ export function subscriptionQueryPlan(tableName: string, query: SubscriptionQuer
 
 
 /** Every item of a base-table partition, strongly consistent, page by page (for small partitions). */
-export async function readPartition(gateway: DynamoGateway, partitionValue: string): Promise<Item[]> {
-  const input: QueryCommandInput = {
-    TableName: gateway.tableName,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
-    ExpressionAttributeValues: { ':pk': { S: partitionValue } },
-    ConsistentRead: true,
+export function readPartition(gateway: DynamoGateway, partitionValue: string): Promise<Item[]> {
+  const plan: QueryPlan = {
+    input: {
+      TableName: gateway.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
+      ExpressionAttributeValues: { ':pk': { S: partitionValue } },
+      ConsistentRead: true,
+    },
   };
-  const items: Item[] = [];
-  let startKey: Item | undefined;
-  do {
-    const page = await gateway.query({ ...input, ExclusiveStartKey: startKey });
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+  return queryMatches(gateway, plan, Infinity);
 }
 
 /**
- * Reads until `wanted` items have matched or the key range ends, asking DynamoDB for no more
- * items than are still wanted, so that the items read grow with skip+limit, not the table.
+ * Reads until `wanted` items have matched or the key range ends. Without filtering it asks
+ * DynamoDB for exactly what is still wanted, so the items read grow with skip+limit, not the
+ * table. Once a filter (DynamoDB's or `keep`) drops items, the next page is sized for the rest
+ * at the match rate so far, with half again as margin, growing at most PAGE_GROWTH-fold: a
+ * filter matching nothing costs a few requests, not one per item, and one matching much reads
+ * little past the page. Between pages it stops at the request's deadline with a retryable
+ * error rather than outlive it.
  */
 export async function queryMatches(
   gateway: DynamoGateway,
@@ -155,14 +160,26 @@ export async function queryMatches(
 ): Promise<Item[]> {
   const matched: Item[] = [];
   let startKey: Item | undefined;
-  do {
-    const page = await gateway.query({
-      ...plan.input,
-      Limit: Math.min(MAX_QUERY_PAGE, wanted - matched.length),
-      ExclusiveStartKey: startKey,
-    });
-    for (const item of page.Items ?? []) if (keep(item)) matched.push(item);
+  let limit = Math.min(MAX_QUERY_PAGE, wanted);
+  let pages = 0;
+  let itemsRead = 0;
+  for (;;) {
+    const page = await gateway.query({ ...plan.input, Limit: limit, ExclusiveStartKey: startKey });
+    const items = page.Items ?? [];
+    const kept = items.filter(keep);
+    matched.push(...kept);
+    pages += 1;
+    itemsRead += page.ScannedCount ?? items.length;
     startKey = page.LastEvaluatedKey;
-  } while (startKey && matched.length < wanted);
-  return matched.slice(0, wanted);
+    if (!startKey || matched.length >= wanted) return matched.slice(0, wanted);
+    const stillWanted = wanted - matched.length;
+    const filtered = plan.input.FilterExpression !== undefined || kept.length < items.length;
+    const atMatchRate = matched.length > 0 ? Math.ceil((1.5 * stillWanted * itemsRead) / matched.length) : Infinity;
+    limit = Math.min(MAX_QUERY_PAGE, filtered ? Math.max(stillWanted, Math.min(atMatchRate, limit * PAGE_GROWTH)) : stillWanted);
+    if (timeLeftMs() <= 0) {
+      throw new StorageUnavailableError(
+        `the query stopped at the request's time limit after reading ${itemsRead} stored objects in ${pages} pages; retry, or narrow it`,
+      );
+    }
+  }
 }
