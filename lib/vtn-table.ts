@@ -8,7 +8,7 @@ export interface VtnTableProps {
   removalPolicy: RemovalPolicy;
 }
 
-/** The single table and its four GSIs, from the same layout the queries use. */
+/** The single table and its GSIs, from the same layout the queries use. */
 export class VtnTable extends Construct {
   readonly table: ITable;
 

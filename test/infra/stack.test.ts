@@ -31,7 +31,7 @@ function functionIds(): Record<string, string> {
 }
 
 describe('the table', () => {
-  test('key schema and the four GSIs exactly, all projecting ALL', () => {
+  test('key schema and the five GSIs exactly, all projecting ALL', () => {
     const tables = template.findResources('AWS::DynamoDB::Table');
     expect(Object.keys(tables)).toHaveLength(1);
     const table = Object.values(tables)[0].Properties;
@@ -50,10 +50,11 @@ describe('the table', () => {
       'programID-index': { keys: [{ AttributeName: 'programID', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
       'objectType-eventStart-index': { keys: [{ AttributeName: 'objectType', KeyType: 'HASH' }, { AttributeName: 'eventStart', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
       'programID-eventStart-index': { keys: [{ AttributeName: 'programID', KeyType: 'HASH' }, { AttributeName: 'eventStart', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
+      'objectType-eventEnd-index': { keys: [{ AttributeName: 'objectType', KeyType: 'HASH' }, { AttributeName: 'eventEnd', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
     });
     expect(Object.keys(indexes).sort()).toEqual(Object.values(TABLE_LAYOUT.indexes).map((index) => index.indexName).sort());
     expect(table.AttributeDefinitions).toEqual(
-      expect.arrayContaining(['objectType', 'id', 'programName', 'programID', 'eventStart'].map((name) => ({ AttributeName: name, AttributeType: 'S' }))),
+      expect.arrayContaining(['objectType', 'id', 'programName', 'programID', 'eventStart', 'eventEnd'].map((name) => ({ AttributeName: name, AttributeType: 'S' }))),
     );
   });
 

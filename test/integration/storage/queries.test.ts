@@ -97,15 +97,26 @@ describe('event queries', () => {
     }
   });
 
-  it('drops events that have ended when asked for active ones', async () => {
+  it('lists the events that have not ended, by end, those without an end last', async () => {
     const activeAt = at('2024-06-20T00:00:00Z').toInstant();
-    const result = await storage.events.list({ skip: 0, limit: 50, activeAt });
-    const more = await storage.events.list({ skip: 50, limit: 50, activeAt });
-    const expected = created.filter((e) => {
-      const start = e.intervalPeriod?.start;
-      return !start || start.add({ hours: 1 }).toInstant().epochNanoseconds > activeAt.epochNanoseconds;
-    });
-    expect([...ids(result), ...ids(more)]).toEqual(ids(expected));
+    const pages = await pageThrough((skip, limit) => storage.events.list({ skip, limit, activeAt }), 6);
+    const endOf = (e: VtnEvent) => e.intervalPeriod?.start?.add({ hours: 1 }).epochNanoseconds ?? Infinity;
+    const expected = created
+      .filter((e) => endOf(e) > activeAt.epochNanoseconds)
+      .sort((a, b) => (endOf(a) < endOf(b) ? -1 : endOf(a) > endOf(b) ? 1 : a.id < b.id ? -1 : 1));
+    expect(pages.flat().map((e) => e.id)).toEqual(ids(expected));
+    expect(expected.some((e) => endOf(e) === Infinity)).toBe(true);
+  });
+
+  it('combines active with programID, targets and a start range', async () => {
+    const activeAt = at('2024-06-20T00:00:00Z').toInstant();
+    const isActive = (e: VtnEvent) => !e.intervalPeriod?.start || e.intervalPeriod.start.add({ hours: 1 }).toInstant().epochNanoseconds > activeAt.epochNanoseconds;
+    const byProgram = await storage.events.list({ skip: 0, limit: 50, activeAt, programID: programA, targets: ['group-1'] });
+    expect(new Set(ids(byProgram))).toEqual(new Set(ids(created.filter((e) => isActive(e) && e.programID === programA && e.targets?.includes('group-1')))));
+    const dateStart = at('2024-06-18T00:00:00Z');
+    const inRange = await storage.events.list({ skip: 0, limit: 50, activeAt, dateStart });
+    const starts = (e: VtnEvent) => e.intervalPeriod?.start !== undefined && e.intervalPeriod.start.epochNanoseconds >= dateStart.epochNanoseconds;
+    expect(new Set(ids(inRange))).toEqual(new Set(ids(created.filter((e) => isActive(e) && starts(e)))));
   });
 });
 

@@ -56,6 +56,16 @@ describe('the cost of filtered event queries', () => {
     expect(result).toHaveLength(10);
     expect({ queries, asked }).toEqual({ queries: 1, asked: 10 });
   });
+
+  it('active events cost what the page holds, not the ended history', async () => {
+    const activeAt = Temporal.Now.instant();
+    const { result, queries, asked } = await cost(() => storage.events.list({ skip: 0, limit: 10, activeAt }));
+    expect(result).toHaveLength(10);
+    expect({ queries, asked }).toEqual({ queries: 1, asked: 10 });
+    const all = await storage.events.list({ skip: 0, limit: 50, activeAt });
+    expect(all.length).toBeGreaterThanOrEqual(RUNNING - 1);
+    expect(all.length).toBeLessThanOrEqual(RUNNING);
+  });
 });
 
 describe('the event page cache', () => {

@@ -30,15 +30,26 @@ export function programScope(objectType: StoredObjectType, programID: string): s
   return `${objectType}#${programID}`;
 }
 
-/** Separates an event start from its id tie-breaker; sorts below every character of an id. */
-const START_SEPARATOR = '#';
+/**
+ * eventStart and eventEnd are `<sortable UTC instant>#<id>`: time order, and a stable page order
+ * among events at one instant. The separator sorts below every character of an id.
+ */
+const INSTANT_SEPARATOR = '#';
+/** The eventEnd instant of an event that does not end (see eventSpan): after every instant. */
+const NO_END = 'NONE';
 
-/** Smallest and largest eventStart key values for an inclusive range on the start instant. */
-export function eventStartLowerBound(sortable: string): string {
+/** Smallest and largest eventStart/eventEnd key values at an instant, for ranges on the instant. */
+export function firstKeyAt(sortable: string): string {
   return sortable;
 }
-export function eventStartUpperBound(sortable: string): string {
-  return `${sortable}${START_SEPARATOR}~`;
+export function lastKeyAt(sortable: string): string {
+  return `${sortable}${INSTANT_SEPARATOR}~`;
+}
+
+/** When the item's event ends (epoch ms); undefined when it has no end. */
+export function itemEventEnd(item: Item): number | undefined {
+  const instant = item.eventEnd?.S?.split(INSTANT_SEPARATOR)[0];
+  return instant === undefined || instant === NO_END ? undefined : Date.parse(instant);
 }
 
 export function toItem(object: StoredObject, version: number): Item {
@@ -87,8 +98,8 @@ function eventAttributes(event: VtnEvent): Record<string, unknown> {
   }
   return {
     programID: programScope('EVENT', event.programID),
-    eventStart: span.start ? `${sortableDateTime(span.start)}${START_SEPARATOR}${event.id}` : undefined,
-    eventEnd: span.end ? sortableDateTime(span.end) : undefined,
+    eventStart: span.start ? `${sortableDateTime(span.start)}${INSTANT_SEPARATOR}${event.id}` : undefined,
+    eventEnd: `${span.end ? sortableDateTime(span.end) : NO_END}${INSTANT_SEPARATOR}${event.id}`,
     targets: nonEmpty(event.targets),
   };
 }

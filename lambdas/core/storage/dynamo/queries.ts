@@ -4,7 +4,7 @@ import { StorageUnavailableError } from '../../errors';
 import { sortableDateTime } from '../../time/temporal';
 import type { EventQuery, SubscriptionQuery } from '../port';
 import type { DynamoGateway } from './gateway';
-import { eventStartLowerBound, eventStartUpperBound, programScope, type Item } from './item-codec';
+import { firstKeyAt, itemEventEnd, lastKeyAt, programScope, type Item } from './item-codec';
 import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
 
 /** Query plans (which index, key condition, filters) and their execution. */
@@ -47,10 +47,14 @@ export function fromItemProgramID(item: Item): string {
   return scoped.slice(scoped.indexOf('#') + 1);
 }
 
+/** The earliest end among the items' events (epoch ms), ignoring events without one. */
 export function earliestEnd(items: Item[]): number | undefined {
-  const ends = items.map((item) => item.eventEnd?.S).filter((end): end is string => end !== undefined);
-  if (ends.length === 0) return undefined;
-  return Date.parse(ends.reduce((a, b) => (a < b ? a : b)));
+  let earliest: number | undefined;
+  for (const item of items) {
+    const end = itemEventEnd(item);
+    if (end !== undefined && (earliest === undefined || end < earliest)) earliest = end;
+  }
+  return earliest;
 }
 
 /** The canonical cache key of an event query: equal queries, however written, share an entry. */
@@ -66,32 +70,40 @@ export function eventQueryKey(query: EventQuery): string {
   ]);
 }
 
-/** Picks the index that fits the query: programID and/or a start range, else the EVENT partition. */
+/**
+ * Picks the index that fits the query: a start range (with or without programID), else `active`
+ * by end, else programID, else the EVENT partition. What the key cannot select is a filter.
+ */
 export function eventQueryPlan(tableName: string, query: EventQuery): QueryPlan {
   const expressions = new Expressions();
   const hasRange = query.dateStart !== undefined || query.dateEnd !== undefined;
-  const index: IndexLayout | undefined =
-    query.programID && hasRange
+  const byEnd = !hasRange && query.activeAt !== undefined;
+  const index: IndexLayout | undefined = hasRange
+    ? query.programID
       ? TABLE_LAYOUT.indexes.programIDEventStart
+      : TABLE_LAYOUT.indexes.objectTypeEventStart
+    : byEnd
+      ? TABLE_LAYOUT.indexes.objectTypeEventEnd
       : query.programID
         ? TABLE_LAYOUT.indexes.programID
-        : hasRange
-          ? TABLE_LAYOUT.indexes.objectTypeEventStart
-          : undefined;
+        : undefined;
   const partitionKey = index?.partitionKey ?? TABLE_LAYOUT.partitionKey;
-  const partitionValue = query.programID ? programScope('EVENT', query.programID) : 'EVENT';
-  const conditions = [`${expressions.name(partitionKey)} = ${expressions.value(partitionValue)}`];
+  const program = query.programID && programScope('EVENT', query.programID);
+  const programInKey = partitionKey === TABLE_LAYOUT.indexes.programID.partitionKey;
+  const conditions = [`${expressions.name(partitionKey)} = ${expressions.value(programInKey && program ? program : 'EVENT')}`];
+  const filters: string[] = [];
   if (hasRange) {
     const start = expressions.name('eventStart');
-    const lower = query.dateStart && expressions.value(eventStartLowerBound(sortableDateTime(query.dateStart)));
-    const upper = query.dateEnd && expressions.value(eventStartUpperBound(sortableDateTime(query.dateEnd)));
+    const lower = query.dateStart && expressions.value(firstKeyAt(sortableDateTime(query.dateStart)));
+    const upper = query.dateEnd && expressions.value(lastKeyAt(sortableDateTime(query.dateEnd)));
     conditions.push(lower && upper ? `${start} BETWEEN ${lower} AND ${upper}` : lower ? `${start} >= ${lower}` : `${start} <= ${upper}`);
   }
-  const filters: string[] = [];
+  if (program && !programInKey) filters.push(`${expressions.name('programID')} = ${expressions.value(program)}`);
   if (query.targets?.length) filters.push(expressions.anyContains('targets', query.targets));
   if (query.activeAt) {
-    const end = expressions.name('eventEnd');
-    filters.push(`(attribute_not_exists(${end}) OR ${end} > ${expressions.value(sortableDateTime(query.activeAt))})`);
+    // Ends after every key at `activeAt`, i.e. after that instant; events without an end sort last.
+    const ended = `${expressions.name('eventEnd')} > ${expressions.value(lastKeyAt(sortableDateTime(query.activeAt)))}`;
+    (byEnd ? conditions : filters).push(ended);
   }
   return {
     input: {

@@ -18,6 +18,12 @@ export const TABLE_LAYOUT = {
       partitionKey: 'programID',
       sortKey: 'eventStart',
     },
+    /** Events by end, for `active`: every event has an eventEnd (a sentinel when it has no end). */
+    objectTypeEventEnd: {
+      indexName: 'objectType-eventEnd-index',
+      partitionKey: 'objectType',
+      sortKey: 'eventEnd',
+    },
   },
 } as const;
 

@@ -113,14 +113,30 @@ describe('event query plans', () => {
     expect(queriesTo('EVENT#prog-1')[0].args[0].input.Limit).toBe(25);
   });
 
-  it('filters targets and activity in DynamoDB', async () => {
-    const activeAt = parseDateTime('2024-06-01T00:30:00Z', 'now').toInstant();
+  const activeAt = parseDateTime('2024-06-01T00:30:00Z', 'now').toInstant();
+
+  it('reads active events from objectType-eventEnd-index, after every key at now; targets in DynamoDB', async () => {
     await storage().events.list({ skip: 0, limit: 10, targets: ['a', 'b'], activeAt });
     const input = queriesTo('EVENT')[0].args[0].input;
-    expect(input.FilterExpression).toBe(
-      '(contains(#targets, :v1) OR contains(#targets, :v2)) AND (attribute_not_exists(#eventEnd) OR #eventEnd > :v3)',
-    );
-    expect(input.ExpressionAttributeValues![':v3'].S).toBe('2024-06-01T00:30:00.000000000Z');
+    expect(input.IndexName).toBe('objectType-eventEnd-index');
+    expect(input.KeyConditionExpression).toBe('#objectType = :v0 AND #eventEnd > :v3');
+    expect(input.FilterExpression).toBe('(contains(#targets, :v1) OR contains(#targets, :v2))');
+    expect(input.ExpressionAttributeValues![':v3'].S).toBe('2024-06-01T00:30:00.000000000Z#~');
+  });
+
+  it('filters active events of a program by programID on the end index', async () => {
+    await storage().events.list({ skip: 0, limit: 10, programID: 'prog-1', activeAt });
+    const input = queriesTo('EVENT')[0].args[0].input;
+    expect(input.IndexName).toBe('objectType-eventEnd-index');
+    expect(input.FilterExpression).toBe('#programID = :v1');
+    expect(input.ExpressionAttributeValues![':v1'].S).toBe('EVENT#prog-1');
+  });
+
+  it('keeps a start range on its index and filters activity there', async () => {
+    await storage().events.list({ skip: 0, limit: 10, programID: 'prog-1', dateStart: start, activeAt });
+    const input = queriesTo('EVENT#prog-1')[0].args[0].input;
+    expect(input.IndexName).toBe('programID-eventStart-index');
+    expect(input.FilterExpression).toBe('#eventEnd > :v2');
   });
 });
 
@@ -150,6 +166,33 @@ describe('caches', () => {
     await vtn.programs.get('prog-1');
     await vtn.events.list({ skip: 0, limit: 50, programID: 'prog-1' });
     expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('keeps a page of active events until its earliest end, ignoring events without one', async () => {
+    const at = (ms: number) => new Date(ms).toISOString();
+    const endsSoon = hydrate<VtnEvent>('EVENT', { id: 'evt-soon', objectType: 'EVENT', programID: 'prog-1', createdDateTime: NOW, modificationDateTime: NOW, intervalPeriod: { start: at(clockMs), duration: 'PT1M' } });
+    const endless = hydrate<VtnEvent>('EVENT', { id: 'evt-endless', objectType: 'EVENT', programID: 'prog-1', createdDateTime: NOW, modificationDateTime: NOW, intervalPeriod: { start: at(clockMs), duration: 'P9999Y' } });
+    const activeEvents = (events: VtnEvent[]) =>
+      dynamo.on(QueryCommand, { IndexName: 'objectType-eventEnd-index' }).resolves({ Items: events.map((e) => toItem(e, 1)) });
+    const activeAt = parseDateTime(at(clockMs), 'now').toInstant();
+    const vtn = storage();
+    activeEvents([endsSoon, endless]);
+    await vtn.events.list({ skip: 0, limit: 10, activeAt });
+    clockMs += 59_000;
+    await vtn.events.list({ skip: 0, limit: 10, activeAt });
+    expect(queriesTo('EVENT')).toHaveLength(1);
+    clockMs += 2_000;
+    await vtn.events.list({ skip: 0, limit: 10, activeAt });
+    expect(queriesTo('EVENT')).toHaveLength(2);
+
+    activeEvents([endless]);
+    await vtn.events.list({ skip: 0, limit: 5, activeAt });
+    clockMs += 299_000;
+    await vtn.events.list({ skip: 0, limit: 5, activeAt });
+    expect(queriesTo('EVENT')).toHaveLength(3);
+    clockMs += 2_000;
+    await vtn.events.list({ skip: 0, limit: 5, activeAt });
+    expect(queriesTo('EVENT')).toHaveLength(4);
   });
 
   it('checks the shared version at most once per coherence window', async () => {

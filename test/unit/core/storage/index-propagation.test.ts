@@ -55,15 +55,17 @@ beforeEach(() => dynamo.reset());
 
 test('a create waits until every index it belongs to shows the item', async () => {
   const item = toItem(anEvent('2024-06-01T00:00:00Z'), 1);
-  // Three index entries (programID, objectType-eventStart, programID-eventStart); visible from the third round.
-  laggingIndexes((_input, call) => (call >= 6 ? [{ id: item.id, version: item.version }] : []));
+  // Four index entries (programID, objectType-eventStart, programID-eventStart, objectType-eventEnd); visible from the third round.
+  laggingIndexes((_input, call) => (call >= 8 ? [{ id: item.id, version: item.version }] : []));
   const { settle, sleeps } = propagation();
   await settle.settle(undefined, item);
   const queried = dynamo.commandCalls(QueryCommand).map((call) => keyOf(call.args[0].input));
-  expect(new Set(queried.map((key) => key.index))).toEqual(new Set(['programID-index', 'objectType-eventStart-index', 'programID-eventStart-index']));
+  expect(new Set(queried.map((key) => key.index))).toEqual(
+    new Set(['programID-index', 'objectType-eventStart-index', 'programID-eventStart-index', 'objectType-eventEnd-index']),
+  );
   expect(queried).toContainEqual({ index: 'programID-index', partition: 'EVENT#prog-1', sort: 'evt-1' });
   expect(sleeps).toEqual([10, 20]);
-  expect(dynamo.commandCalls(QueryCommand)).toHaveLength(9);
+  expect(dynamo.commandCalls(QueryCommand)).toHaveLength(12);
 });
 
 test('an update waits for the new version and for the entry it moved away from to go', async () => {
