@@ -103,7 +103,7 @@ export async function checkInvariants(context: CheckContext): Promise<Violation[
   const violations: Violation[] = [];
   const workloadExchanges = [...workload.exchanges];
 
-  violations.push(...checkAnswers(workloadExchanges, context.namePool));
+  violations.push(...checkAnswers(workloadExchanges, context.namePool, (exchange) => idWritten(context.proxy, exchange)));
 
   await sleep(context.coherenceMs + 50);
   const settled = await readTable(context.direct, context.tableName);
@@ -123,8 +123,21 @@ export async function checkInvariants(context: CheckContext): Promise<Violation[
   violations.push(...checkAcknowledged(workloadExchanges, later, 'a while later').filter((v) => v.invariant === 'delete is final'));
   violations.push(...(await probeNames(context, later)));
   violations.push(...checkServerErrors(workload.exchanges.filter((exchange) => exchange.client < 0)));
-  return dedupe(violations);
+  return dedupe(violations).sort((a, b) => SEVERITY.indexOf(a.invariant) - SEVERITY.indexOf(b.invariant));
 }
+
+/** Reported in this order, so that the traces shown first are of the worst. */
+const SEVERITY = [
+  'no 500',
+  'names are unique',
+  'acknowledged writes hold',
+  'delete is final',
+  'no event outlives its program',
+  'no false conflicts',
+  'no false not-found',
+  'free names can be taken',
+  'answers',
+];
 
 function dedupe(violations: Violation[]): Violation[] {
   const seen = new Set<string>();
@@ -151,7 +164,15 @@ function checkServerErrors(exchanges: Exchange[]): Violation[] {
     }));
 }
 
-function checkAnswers(exchanges: Exchange[], namePool: string[]): Violation[] {
+/** The id a create not answered 201 wrote (or tried to), from the proxy log. */
+function idWritten(proxy: FaultProxy, exchange: Exchange): string | undefined {
+  if (exchange.method !== 'POST') return undefined;
+  const prefix = `${exchange.kind}/`;
+  const put = proxy.log.find((entry) => entry.trace === exchange.trace && entry.operation === 'PutItem' && entry.keys.some((key) => key.startsWith(prefix)));
+  return put?.keys.find((key) => key.startsWith(prefix))?.slice(prefix.length);
+}
+
+function checkAnswers(exchanges: Exchange[], namePool: string[], idOf: (exchange: Exchange) => string | undefined = () => undefined): Violation[] {
   const violations: Violation[] = [];
   const nameUses = new Map<string, number>();
   for (const exchange of exchanges) if (exchange.name) nameUses.set(exchange.name, (nameUses.get(exchange.name) ?? 0) + 1);
@@ -160,15 +181,17 @@ function checkAnswers(exchanges: Exchange[], namePool: string[]): Violation[] {
 
   for (const exchange of exchanges) {
     const { status } = exchange;
-    const fail = (message: string) =>
+    const fail = (message: string) => {
+      const id = exchange.id ?? idOf(exchange);
       violations.push({
-        invariant: status >= 500 ? 'no 500' : 'answers',
-        object: `${exchange.kind} ${exchange.id ?? '(new)'}`,
+        invariant: status >= 500 || status === 0 ? 'no 500' : status === 409 ? 'no false conflicts' : status === 404 || status === 400 ? 'no false not-found' : 'answers',
+        object: `${exchange.kind} ${id ?? '(new)'}`,
         message: `#${exchange.seq} ${exchange.method} ${exchange.path} ${message}`,
-        ids: [exchange.id, exchange.programID].filter((id): id is string => id !== undefined),
+        ids: [id, exchange.programID].filter((value): value is string => value !== undefined),
         names: exchange.name ? [exchange.name] : [],
         seqs: [exchange.seq],
       });
+    };
     if (status === 503) {
       if (!exchange.retryAfter) fail('was answered 503 without Retry-After');
       continue;
@@ -518,7 +541,7 @@ function isWrite(entry: ProxyLogEntry): boolean {
 function describeExchange(e: Exchange): string {
   const what = [e.name !== undefined ? `name="${e.name}"` : '', e.token ? `token=${e.token}` : '', e.retryOf ? `retry of #${e.retryOf}` : ''].filter(Boolean).join(' ');
   const who = e.client >= 0 ? `client ${e.client}` : 'check';
-  return `#${e.seq} ${who} @${e.instance} ${e.method} ${e.path} ${what} +${e.startedAt}..+${e.endedAt}ms -> ${e.status}${e.status === 201 ? ` id ${e.id}` : ''}${e.detail ? ` "${e.detail}"` : ''}`;
+  return `#${e.seq} ${who} [${e.trace}] @${e.instance} ${e.method} ${e.path} ${what} +${e.startedAt}..+${e.endedAt}ms -> ${e.status}${e.status === 201 ? ` id ${e.id}` : ''}${e.detail ? ` "${e.detail}"` : ''}`;
 }
 
 function describeEntry(entry: ProxyLogEntry): string {

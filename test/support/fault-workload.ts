@@ -96,6 +96,7 @@ export class Workload {
   readonly exchanges: Exchange[] = [];
   readonly known: Known = { programs: [], events: [], subscriptions: [], deletedPrograms: new Set() };
   private sequence = 0;
+  private readonly perClient = new Map<number, number>();
 
   constructor(
     private readonly instances: VtnInstance[],
@@ -257,9 +258,12 @@ export class Workload {
     fields: Partial<Exchange>,
   ): Promise<Exchange> {
     const seq = ++this.sequence;
+    // Named by the client and its own count, so that a seed gives each client's n-th request the same faults.
+    const own = (this.perClient.get(client) ?? 0) + 1;
+    this.perClient.set(client, own);
     const exchange: Exchange = {
       seq,
-      trace: `r${seq}`,
+      trace: client >= 0 ? `c${client}.${own}` : `check.${own}`,
       client,
       instance: instance.name,
       action,

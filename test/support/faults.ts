@@ -91,7 +91,7 @@ export interface ProxyLogEntry {
   /** Milliseconds since the proxy started. */
   at: number;
   operation: string;
-  /** The TRACE_HEADER value, when the client set one. */
+  /** The TRACE_HEADER value, when the client set one (it also names the request's own PRNG stream). */
   trace?: string;
   fault: FaultKind | 'none';
   /** Keys the request named, as `objectType/id` (base table) or `index:partition/sort`. */
@@ -150,6 +150,7 @@ export class FaultProxy {
   private readonly startedAt = Date.now();
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private sequence = 0;
+  private readonly traceCounts = new Map<string, number>();
   private readonly forced: { operation: string; kind: FaultKind | 'none' }[] = [];
 
   private constructor(
@@ -229,9 +230,8 @@ export class FaultProxy {
   private async handle(headers: IncomingHttpHeaders, method: string, url: string, body: Buffer) {
     const operation = String(headers['x-amz-target'] ?? '').split('.').pop() || 'unknown';
     const faults = this.plan[operation] ?? (isTableOperation(operation) ? {} : (this.plan.default ?? {}));
-    // Two draws per request whatever happens, so that one decision does not shift the others.
-    const draw = this.random();
-    const delayDraw = this.random();
+    const trace = headers[TRACE_HEADER] as string | undefined;
+    const [draw, delayDraw] = this.draws(trace);
     const forcedAt = this.forced.findIndex((forced) => forced.operation === operation);
     const forced = forcedAt >= 0 ? this.forced.splice(forcedAt, 1)[0].kind : undefined;
     const fault = forced ?? (this.enabled ? decide(faults, draw) : 'none');
@@ -243,7 +243,7 @@ export class FaultProxy {
       seq: ++this.sequence,
       at: Date.now() - this.startedAt,
       operation,
-      trace: headers[TRACE_HEADER] as string | undefined,
+      trace,
       fault,
       keys: keysOf(body),
       condition: conditionOf(body),
@@ -271,6 +271,20 @@ export class FaultProxy {
     return upstream;
   }
 
+  /**
+   * Two draws per request whatever happens, so that one decision does not shift the others. A
+   * traced request draws from its own stream, named by the seed, its trace and how many requests
+   * of that trace came before it: its fault does not depend on how the requests of concurrent
+   * clients interleave. Untraced requests share one stream in arrival order.
+   */
+  private draws(trace: string | undefined): [number, number] {
+    if (trace === undefined) return [this.random(), this.random()];
+    const count = this.traceCounts.get(trace) ?? 0;
+    this.traceCounts.set(trace, count + 1);
+    const stream = mulberry32(hashString(`${this.seed}/${trace}/${count}`));
+    return [stream(), stream()];
+  }
+
   private forward(headers: IncomingHttpHeaders, method: string, url: string, body: Buffer) {
     return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
       const outgoing = httpRequest(
@@ -294,6 +308,16 @@ function emptyCounters(): FaultCounters {
 
 function isTableOperation(operation: string): boolean {
   return /Table|Tags|TimeToLive|Backup|Limits|Endpoints/.test(operation);
+}
+
+/** FNV-1a, 32 bits. */
+function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }
 
 function decide(faults: OperationFaults, draw: number): FaultKind | 'none' {

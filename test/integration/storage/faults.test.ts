@@ -4,7 +4,7 @@ import { localDynamoClient } from '../../../local/embedded-dynamodb';
 import { TestDatabase } from '../../support/database';
 import { checkInvariants, report } from '../../support/fault-invariants';
 import { Workload } from '../../support/fault-workload';
-import { faultPlan, faultSeeds, FaultProxy, type FaultPlan } from '../../support/faults';
+import { faultPlan, faultSeeds, FaultProxy, TRACE_HEADER, type FaultPlan } from '../../support/faults';
 import { VtnInstance } from '../../support/vtn-instance';
 
 /**
@@ -67,7 +67,7 @@ describe('the fault proxy', () => {
     ]);
   });
 
-  it('adds latency, draws from its seed, and can be switched off', async () => {
+  it('adds latency, draws from its seed (per trace when requests carry one), and can be switched off', async () => {
     const decisions = async (seed: number) => {
       const client = await start({ GetItem: { throttle: 0.3, before: 0.3, latencyRate: 1, latencyMs: 5 } }, seed, 1);
       for (let i = 0; i < 12; i++) await client.send(new GetItemCommand({ TableName: tableName, Key: item('x') })).catch(() => undefined);
@@ -80,6 +80,18 @@ describe('the fault proxy', () => {
     const first = await decisions(7);
     expect(first).toEqual(await decisions(7));
     expect(first).not.toEqual(await decisions(8));
+
+    // A traced request's fault depends on the seed, its trace and its rank in that trace, not on other traffic.
+    const tracedFaults = async (order: string[]) => {
+      await start({ GetItem: { throttle: 0.5 } }, 3);
+      for (const trace of order) {
+        await fetch(proxy.endpoint, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.GetItem', [TRACE_HEADER]: trace }, body: '{}' });
+      }
+      const seen = proxy.log.filter((entry) => entry.trace === 'c1.1').map((entry) => entry.fault);
+      await proxy.close();
+      return seen;
+    };
+    expect(await tracedFaults(['c1.1', 'c2.1', 'c1.1', 'c2.1', 'c1.1', 'c1.1'])).toEqual(await tracedFaults(['c2.1', 'c2.1', 'c1.1', 'c1.1', 'c1.1', 'c1.1']));
 
     const client = await start({ PutItem: { before: 1 } });
     proxy.enabled = false;
