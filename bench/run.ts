@@ -13,6 +13,7 @@ import { invokeApi, routeRequest, type ApiRequest } from '../local/api-gateway';
 import { localDynamoClient, startEmbeddedDynamo } from '../local/embedded-dynamodb';
 import { measureColdStarts } from './cold-start';
 import { DynamoMeter } from './meter';
+import { measureQueryCost } from './query-cost';
 import { seed, type DataSet } from './seed';
 import { measureWebhooks, startReceiver, type WebhookReceiver } from './webhooks';
 import { measureFaults } from './faults';
@@ -275,6 +276,9 @@ async function main(): Promise<void> {
     await hotPaths(large.tableName, largeData.data);
     process.stdout.write('scale: the same queries on both tables, caches off...\n');
     await scale([smallData, largeData]);
+    process.stdout.write(`query cost on ${SIZE.events} events of history, caches off...\n`);
+    const history = await measureQueryCost(client, { events: SIZE.events, iterations: Math.max(4, Math.floor(ITERATIONS / 10)), measure, useColdRuntime: (tableName) => useRuntime(tableName, 'cold') });
+    record('history_ended_share', history.endedShare);
     process.stdout.write('coherence between two instances...\n');
     await coherence(database.endpoint, large.tableName);
     process.stdout.write(`webhooks: ${WEBHOOK_CHANGES} event creations against ${SIZE.subscriptions} subscriptions...\n`);

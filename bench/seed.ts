@@ -9,6 +9,10 @@ export interface DataSetSize {
   programs: number;
   events: number;
   subscriptions: number;
+  /** Days of the window before and after now; 182 and 183 by default. */
+  window?: { pastDays: number; futureDays: number };
+  /** Create events in start order, as history accrues, instead of in random order. */
+  chronological?: boolean;
 }
 
 export interface DataSet {
@@ -40,8 +44,8 @@ export async function seed(client: DynamoDBClient, tableName: string, size: Data
   const next = random(42);
   const pick = <T>(values: T[]) => values[Math.floor(next() * values.length)];
   const now = Temporal.Now.instant();
-  const from = now.subtract({ hours: 24 * 182 });
-  const to = now.add({ hours: 24 * 183 });
+  const from = now.subtract({ hours: 24 * (size.window?.pastDays ?? 182) });
+  const to = now.add({ hours: 24 * (size.window?.futureDays ?? 183) });
   const stamp = now.toString();
 
   const programs = Array.from({ length: size.programs }, (_, index) =>
@@ -58,7 +62,8 @@ export async function seed(client: DynamoDBClient, tableName: string, size: Data
 
   const spanSeconds = to.epochMilliseconds / 1000 - from.epochMilliseconds / 1000;
   const events = Array.from({ length: size.events }, (_, index) => {
-    const start = from.add({ seconds: Math.floor(next() * spanSeconds) });
+    const offset = size.chronological ? (index + next()) / size.events : next();
+    const start = from.add({ seconds: Math.floor(offset * spanSeconds) });
     const intervals = Array.from({ length: 4 }, (_, id) => ({ id, payloads: [{ type: 'PRICE', values: [Math.round(next() * 5000) / 10000] }] }));
     const targeted = next() < 0.8;
     return hydrate<VtnEvent>('EVENT', {
