@@ -1,3 +1,4 @@
+import { timeLeftMs } from '../../deadline';
 import type { Logger } from '../../logger';
 import { DynamoGateway, isConditionFailure } from './gateway';
 import { PENDING_PURGE, programScope, type Item } from './item-codec';
@@ -39,7 +40,8 @@ export class EventPurge {
 
   /** Purges `first` (when given) and then every other marked program, within the time budget. */
   async run(first?: string): Promise<void> {
-    const deadline = this.options.clock() + this.options.budgetMs;
+    // Within the request's own deadline too: the delete has happened and must be answered.
+    const deadline = this.options.clock() + Math.min(this.options.budgetMs, timeLeftMs());
     const marks = await readPartition(this.gateway, PENDING_PURGE);
     const programOf = (mark: Item) => mark[TABLE_LAYOUT.sortKey].S as string;
     const ordered = [...marks.filter((mark) => programOf(mark) === first), ...marks.filter((mark) => programOf(mark) !== first)];

@@ -1,3 +1,4 @@
+import { timeLeftMs } from '../../deadline';
 import type { Logger } from '../../logger';
 import type { DynamoGateway } from './gateway';
 import { itemVersion, type Item } from './item-codec';
@@ -58,7 +59,8 @@ export class IndexPropagation {
 
   private async waitFor(expected: Expectation[], written: Item): Promise<void> {
     let pending = expected;
-    const deadline = this.options.clock() + this.options.timeoutMs;
+    // Never past the request's own deadline: the write has happened and must be answered.
+    const deadline = this.options.clock() + Math.min(this.options.timeoutMs, timeLeftMs());
     for (let round = 0; pending.length > 0; round++) {
       const met = await Promise.all(pending.map((expectation) => this.isMet(expectation)));
       pending = pending.filter((_, index) => !met[index]);

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { hydrate } from '../../../../lambdas/core/openadr/temporal-fields';
 import type { VtnEvent } from '../../../../lambdas/core/openadr/types';
 import { DynamoGateway } from '../../../../lambdas/core/storage/dynamo/gateway';
+import { withDeadline } from '../../../../lambdas/core/deadline';
 import { Logger } from '../../../../lambdas/core/logger';
 import { IndexPropagation } from '../../../../lambdas/core/storage/dynamo/index-propagation';
 import { DynamoStorage } from '../../../../lambdas/core/storage/dynamo/dynamo-storage';
@@ -152,4 +153,12 @@ test('a failing index check is logged, never thrown: the write has happened', as
   dynamo.on(QueryCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
   await expect(settle.settle(undefined, toItem(anEvent('2024-06-01T00:00:00Z'), 1))).resolves.toBeUndefined();
   expect(JSON.parse(logged[0])).toMatchObject({ level: 'warn', message: expect.stringContaining('could not check') });
+});
+
+test('never waits past the request deadline: the write must still be answered', async () => {
+  const { settle, sleeps, logged } = propagation(3000);
+  laggingIndexes(() => []);
+  await withDeadline(Date.now() + 50, () => settle.settle(undefined, toItem(anEvent('2024-06-01T00:00:00Z'), 1)));
+  expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThan(200);
+  expect(JSON.parse(logged[0])).toMatchObject({ level: 'warn', message: expect.stringContaining('index not yet updated') });
 });
