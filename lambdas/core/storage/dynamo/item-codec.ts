@@ -17,7 +17,6 @@ export type Item = Record<string, AttributeValue>;
 /** Partitions of bookkeeping items. */
 export const PROGRAM_NAME_CLAIM = 'PROGRAM_NAME';
 export const PENDING_PURGE = 'PROGRAM_PURGE';
-export const CACHE_VERSION_KEY: Item = { objectType: { S: 'META' }, id: { S: 'cache-version' } };
 
 /** DynamoDB's item limit is 400 KB; leave room for the index attributes. */
 export const MAX_DATA_BYTES = 380 * 1024;
