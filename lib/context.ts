@@ -5,8 +5,8 @@ export class ContextError extends Error {}
 
 /**
  * Stack settings from CDK context (`-c key=value` or cdk.json), each checked with a message
- * naming the key: stage, tableName, destroyOnRemoval, programCacheTtlMs, eventCacheTtlMs,
- * cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated).
+ * naming the key: stage, tableName, destroyOnRemoval, firstDeploy, programCacheTtlMs,
+ * eventCacheTtlMs, cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated).
  */
 export function vtnStackProps(context: (key: string) => unknown): VtnStackProps {
   const text = (key: string) => {
@@ -20,18 +20,20 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
     if (!Number.isInteger(number) || number < 0) throw new ContextError(`context ${key} must be a whole number >= 0, got "${value}"`);
     return number;
   };
+  const flag = (key: string) => {
+    const value = text(key);
+    if (value !== undefined && value !== 'true' && value !== 'false') throw new ContextError(`context ${key} must be true or false, got "${value}"`);
+    return value === 'true';
+  };
   const stage = text('stage') ?? 'dev';
   if (!/^[a-zA-Z0-9-]{1,20}$/.test(stage)) throw new ContextError(`context stage must be 1-20 letters, digits or -, got "${stage}"`);
-  const destroy = text('destroyOnRemoval');
-  if (destroy !== undefined && destroy !== 'true' && destroy !== 'false') {
-    throw new ContextError(`context destroyOnRemoval must be true or false, got "${destroy}"`);
-  }
   const rateLimit = count('throttleRate');
   const burstLimit = count('throttleBurst');
   return {
     stage,
     tableName: text('tableName'),
-    removalPolicy: destroy === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    removalPolicy: flag('destroyOnRemoval') ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    firstDeploy: flag('firstDeploy'),
     programCacheTtlMs: count('programCacheTtlMs'),
     eventCacheTtlMs: count('eventCacheTtlMs'),
     cacheCoherenceMs: count('cacheCoherenceMs'),

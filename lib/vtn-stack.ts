@@ -10,8 +10,13 @@ export interface VtnStackProps extends StackProps {
   /** Names the deployment (dev, test, prod); part of the table name when none is given. */
   stage: string;
   tableName?: string;
-  /** RETAIN (default) keeps the table, with deletion protection, when the stack is deleted. */
+  /**
+   * RETAIN_ON_UPDATE_OR_DELETE (default) keeps the table, with deletion protection, and the log
+   * groups when the stack is deleted, but not when the deploy that created them rolls back.
+   */
   removalPolicy?: RemovalPolicy;
+  /** The table is created without deletion protection (see VtnTable). */
+  firstDeploy?: boolean;
   programCacheTtlMs?: number;
   eventCacheTtlMs?: number;
   cacheCoherenceMs?: number;
@@ -28,10 +33,11 @@ export class VtnStack extends Stack {
 
   constructor(scope: Construct, id: string, props: VtnStackProps) {
     super(scope, id, props);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     this.table = new VtnTable(this, 'Storage', {
       tableName: props.tableName ?? `openadr3-vtn-${props.stage}`,
       removalPolicy,
+      firstDeploy: props.firstDeploy,
     });
     const cacheEnvironment = {
       VTN_PROGRAM_CACHE_TTL_MS: String(props.programCacheTtlMs ?? 3_600_000),

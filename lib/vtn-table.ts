@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
@@ -6,6 +6,11 @@ import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
 export interface VtnTableProps {
   tableName?: string;
   removalPolicy: RemovalPolicy;
+  /**
+   * Create the table without deletion protection: a create that rolls back could not delete a
+   * protected table, and every retry would then fail on its name. Deploy once more without it.
+   */
+  firstDeploy?: boolean;
 }
 
 /** The single table and its GSIs, from the same layout the queries use. */
@@ -15,13 +20,14 @@ export class VtnTable extends Construct {
   constructor(scope: Construct, id: string, props: VtnTableProps) {
     super(scope, id);
     const string = (name: string) => ({ name, type: AttributeType.STRING });
+    const retained = props.removalPolicy !== RemovalPolicy.DESTROY;
     const table = new Table(this, 'Table', {
       tableName: props.tableName,
       partitionKey: string(TABLE_LAYOUT.partitionKey),
       sortKey: string(TABLE_LAYOUT.sortKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
+      deletionProtection: retained && !props.firstDeploy,
       removalPolicy: props.removalPolicy,
       // Feeds webhook notifications; a deletion's notification carries the deleted object.
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
@@ -33,6 +39,12 @@ export class VtnTable extends Construct {
         sortKey: string(index.sortKey),
         projectionType: ProjectionType.ALL,
       });
+    }
+    if (retained && props.firstDeploy) {
+      Annotations.of(this).addWarningV2(
+        'vtn:firstDeploy',
+        'The table is deployed without deletion protection; once this deploy has succeeded, deploy again without firstDeploy to turn it on.',
+      );
     }
     this.table = table;
   }

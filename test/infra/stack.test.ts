@@ -1,5 +1,5 @@
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TABLE_LAYOUT } from '../../lambdas/core/storage/dynamo/table-layout';
@@ -66,7 +66,7 @@ describe('the table', () => {
         DeletionProtectionEnabled: true,
         TableName: 'openadr3-vtn-test',
       }),
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
     });
   });
@@ -212,7 +212,7 @@ describe('webhook notifications', () => {
 describe('context', () => {
   test('reads and checks every setting', () => {
     const props = vtnStackProps((key) => ({ stage: 'prod', destroyOnRemoval: 'false', eventCacheTtlMs: '60000', corsOrigins: 'https://a, https://b' })[key]);
-    expect(props).toMatchObject({ stage: 'prod', removalPolicy: RemovalPolicy.RETAIN, eventCacheTtlMs: 60000, corsOrigins: ['https://a', 'https://b'] });
+    expect(props).toMatchObject({ stage: 'prod', removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, eventCacheTtlMs: 60000, corsOrigins: ['https://a', 'https://b'] });
     expect(() => vtnStackProps((key) => (key === 'eventCacheTtlMs' ? 'soon' : undefined))).toThrow(ContextError);
     expect(() => vtnStackProps((key) => (key === 'destroyOnRemoval' ? 'yes' : undefined))).toThrow(/destroyOnRemoval/);
   });
@@ -236,5 +236,35 @@ describe('cdk-nag AwsSolutions', () => {
       stack.api.functions.events.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:*'], resources: ['*'] })),
     );
     expect(withWildcard).toThrow(/AwsSolutions-IAM5\[Action::dynamodb:\*\]/);
+  });
+});
+
+describe('the first deploy and after', () => {
+  const resourcesOf = (built: Template) => built.toJSON().Resources as Record<string, { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+
+  test('the table and every log group are kept when the stack is deleted or replaces them, deleted when the deploy that created them rolls back', () => {
+    const kept = Object.values(resourcesOf(template)).filter((resource) => ['AWS::DynamoDB::Table', 'AWS::Logs::LogGroup'].includes(resource.Type));
+    expect(kept.length).toBeGreaterThan(1);
+    for (const resource of kept) expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['RetainExceptOnCreate', 'Retain']);
+  });
+
+  test('firstDeploy creates the table without deletion protection, so that its rollback can delete it, and warns to deploy again', () => {
+    const first = synth({ firstDeploy: true });
+    first.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'RetainExceptOnCreate',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+    });
+    Annotations.fromStack(first.stack).hasWarning('/Test/Storage', Match.stringLikeRegexp('deploy again without firstDeploy'));
+    Annotations.fromStack(synth().stack).hasNoWarning('*', Match.stringLikeRegexp('firstDeploy'));
+  });
+
+  test("the table's logical id, which the README's import command names, does not change", () => {
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual(['StorageTableB43FDCE7']);
+  });
+
+  test('context: firstDeploy is true or false', () => {
+    expect(vtnStackProps((key) => (key === 'firstDeploy' ? 'true' : undefined)).firstDeploy).toBe(true);
+    expect(vtnStackProps(() => undefined).firstDeploy).toBe(false);
+    expect(() => vtnStackProps((key) => (key === 'firstDeploy' ? 'yes' : undefined))).toThrow(/firstDeploy/);
   });
 });
