@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -55,7 +55,15 @@ export class VtnApi extends Construct {
             }
           : undefined,
     });
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
+    // Groups under /aws/vendedlogs/ share one entry of the account's CloudWatch Logs resource policy
+    // (5,120 characters at most), so enabling the delivery does not fail once that policy is full.
+    // The tail of the stack's id keeps a group retained from an earlier stack of this name out of the way.
+    const stackIdTail = Fn.select(4, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: `/aws/vendedlogs/apigateway/${Stack.of(this).stackName}-access-${stackIdTail}`,
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
     new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',

@@ -262,6 +262,14 @@ describe('the first deploy and after', () => {
     expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual(['StorageTableB43FDCE7']);
   });
 
+  test('the access logs go to a group under /aws/vendedlogs/, named by stack and unique to this stack', () => {
+    const [id, group] = Object.entries(resourcesOf(template)).find(([, resource]) => resource.Type === 'AWS::Logs::LogGroup' && resource.Properties.LogGroupName)!;
+    const [prefix, tail] = group.Properties.LogGroupName['Fn::Join'][1];
+    expect(prefix).toBe('/aws/vendedlogs/apigateway/Test-access-');
+    expect(JSON.stringify(tail)).toContain('AWS::StackId');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: Match.objectLike({ DestinationArn: { 'Fn::GetAtt': [id, 'Arn'] } }) });
+  });
+
   test('context: firstDeploy is true or false', () => {
     expect(vtnStackProps((key) => (key === 'firstDeploy' ? 'true' : undefined)).firstDeploy).toBe(true);
     expect(vtnStackProps(() => undefined).firstDeploy).toBe(false);
