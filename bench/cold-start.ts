@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLING, entryPath } from '../lib/bundling';
+import { entryPath, esbuildOptions } from '../lib/bundling';
 import { percentile } from './stats';
 
 const BUILD_DIR = join(__dirname, '.build');
@@ -11,18 +11,7 @@ const BUILD_DIR = join(__dirname, '.build');
 /** Bundles an entry as the CDK stack does (NodejsFunction's esbuild options); returns its path. */
 async function bundle(name: string, entry: string): Promise<string> {
   const outfile = join(BUILD_DIR, name, 'index.js');
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    external: BUNDLING.externalModules,
-    logLevel: 'silent',
-  });
+  await build({ ...esbuildOptions(entry), outfile, logLevel: 'silent' });
   return outfile;
 }
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { BuildOptions } from 'esbuild';
 
 /**
  * How every Lambda entry is bundled (NodejsFunction's esbuild options). The benchmark builds its
@@ -8,10 +9,25 @@ export const BUNDLING = {
   minify: true,
   sourceMap: true,
   target: 'node22',
-  // The Node.js 22 runtime provides the AWS SDK v3.
-  externalModules: ['@aws-sdk/*'],
+  // Nothing is left to the runtime: AWS does not list which SDK packages it ships, nor pins
+  // their versions, so the functions run the SDK the tests ran.
+  externalModules: [] as string[],
 };
 
 export function entryPath(resource: string): string {
   return join(__dirname, '..', 'lambdas', `${resource}.ts`);
+}
+
+/** BUNDLING as esbuild's own options, for bundling an entry file outside CDK. */
+export function esbuildOptions(entry: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    external: BUNDLING.externalModules,
+  };
 }

@@ -2,8 +2,11 @@ import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { build } from 'esbuild';
+import { isBuiltin } from 'node:module';
 import { TABLE_LAYOUT } from '../../lambdas/core/storage/dynamo/table-layout';
 import { BASE_PATH, RESOURCES } from '../../lambdas/routes';
+import { entryPath, esbuildOptions } from '../../lib/bundling';
 import { ContextError, vtnStackProps } from '../../lib/context';
 import { VtnStack, type VtnStackProps } from '../../lib/vtn-stack';
 
@@ -268,6 +271,14 @@ describe('the first deploy and after', () => {
     expect(prefix).toBe('/aws/vendedlogs/apigateway/Test-access-');
     expect(JSON.stringify(tail)).toContain('AWS::StackId');
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { AccessLogSettings: Match.objectLike({ DestinationArn: { 'Fn::GetAtt': [id, 'Arn'] } }) });
+  });
+
+  test('every entry is bundled with the AWS SDK inside: nothing but Node built-ins is left to the runtime', async () => {
+    for (const entry of [...RESOURCES.map((resource) => resource.name), 'webhooks']) {
+      const { metafile } = await build({ ...esbuildOptions(entryPath(entry)), outfile: 'index.js', write: false, metafile: true, logLevel: 'silent' });
+      const left = Object.values(metafile.outputs).flatMap((output) => output.imports.filter((used) => used.external).map((used) => used.path));
+      expect({ entry, left: left.filter((path) => !isBuiltin(path)) }).toEqual({ entry, left: [] });
+    }
   });
 
   test('context: firstDeploy is true or false', () => {
