@@ -6,7 +6,8 @@ export class ContextError extends Error {}
 /**
  * Stack settings from CDK context (`-c key=value` or cdk.json), each checked with a message
  * naming the key: stage, tableName, destroyOnRemoval, firstDeploy, programCacheTtlMs,
- * eventCacheTtlMs, cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated).
+ * eventCacheTtlMs, cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated),
+ * notifierConcurrency.
  */
 export function vtnStackProps(context: (key: string) => unknown): VtnStackProps {
   const text = (key: string) => {
@@ -27,6 +28,10 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
   };
   const stage = text('stage') ?? 'dev';
   if (!/^[a-zA-Z0-9-]{1,20}$/.test(stage)) throw new ContextError(`context stage must be 1-20 letters, digits or -, got "${stage}"`);
+  const notifierConcurrency = count('notifierConcurrency');
+  if (notifierConcurrency !== undefined && notifierConcurrency < 4) {
+    throw new ContextError(`context notifierConcurrency must be at least 4 (half goes to the retry queue, at least 2), got ${notifierConcurrency}`);
+  }
   const rateLimit = count('throttleRate');
   const burstLimit = count('throttleBurst');
   return {
@@ -39,5 +44,6 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
     cacheCoherenceMs: count('cacheCoherenceMs'),
     throttle: rateLimit !== undefined || burstLimit !== undefined ? { rateLimit: rateLimit ?? 500, burstLimit: burstLimit ?? 1000 } : undefined,
     corsOrigins: text('corsOrigins')?.split(',').map((origin) => origin.trim()).filter(Boolean),
+    notifierConcurrency,
   };
 }

@@ -16,6 +16,8 @@ export interface VtnFunctionProps {
   timeout: Duration;
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
+  /** Concurrency kept for this function alone, and its ceiling; none by default. */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export function vtnFunction(scope: Construct, name: string, props: VtnFunctionPr
     timeout: props.timeout,
     loggingFormat: LoggingFormat.JSON,
     logGroup: new LogGroup(scope, `${name}Logs`, { retention: props.logRetention, removalPolicy: props.logRemovalPolicy }),
+    reservedConcurrentExecutions: props.reservedConcurrency,
     bundling: BUNDLING,
     environment: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: props.table.tableName, ...props.environment },
   });

@@ -17,6 +17,11 @@ export interface VtnNotificationsProps {
   webhookTimeoutMs: number;
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
+  /**
+   * Concurrency reserved for the notifier, so that API traffic cannot take all of it (and the
+   * notifier not all of the API's); at least 4. None by default: see the README before go-live.
+   */
+  reservedConcurrency?: number;
 }
 
 /** Seconds the notifier may run: room for a batch of deliveries, each bounded by its timeout. */
@@ -60,6 +65,7 @@ export class VtnNotifications extends Construct {
       timeout: NOTIFIER_TIMEOUT,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
+      reservedConcurrency: props.reservedConcurrency,
     });
     // Subscriptions and cache counters are read from the table itself; no index, no write.
     this.function.addToRolePolicy(
@@ -81,7 +87,15 @@ export class VtnNotifications extends Construct {
         filters: [FilterCriteria.filter({ dynamodb: { Keys: { objectType: { S: FilterRule.or(...NOTIFIED_TYPES) } } } })],
       }),
     );
-    this.function.addEventSource(new SqsEventSource(this.retryQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    this.function.addEventSource(
+      new SqsEventSource(this.retryQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // Queue pollers ignore reserved concurrency: beyond it, their batches are throttled and
+        // come back until the dead-letter queue takes them. Half is left for the stream's shards.
+        maxConcurrency: props.reservedConcurrency === undefined ? undefined : Math.max(2, Math.floor(props.reservedConcurrency / 2)),
+      }),
+    );
 
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -24,6 +24,8 @@ export interface VtnStackProps extends StackProps {
   corsOrigins?: string[];
   logRetention?: RetentionDays;
   webhookTimeoutMs?: number;
+  /** Concurrency reserved for the webhook notifier (see VtnNotifications); none by default. */
+  notifierConcurrency?: number;
 }
 
 export class VtnStack extends Stack {
@@ -59,6 +61,7 @@ export class VtnStack extends Stack {
       webhookTimeoutMs: props.webhookTimeoutMs ?? 5_000,
       logRetention,
       logRemovalPolicy: removalPolicy,
+      reservedConcurrency: props.notifierConcurrency,
     });
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the OpenADR 3.1.0 API',

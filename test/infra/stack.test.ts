@@ -281,9 +281,28 @@ describe('the first deploy and after', () => {
     }
   });
 
+  test('the notifier has no reserved concurrency unless configured; with it, the retry queue may use half', () => {
+    const notifierOf = (built: Template) => Object.entries(resourcesOf(built)).find(([id, resource]) => resource.Type === 'AWS::Lambda::Function' && id.startsWith('NotificationsWebhooks'))!;
+    const sqsMapping = (built: Template) => Object.values(resourcesOf(built)).find((resource) => resource.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(resource.Properties.EventSourceArn).includes('RetryQueue'))!;
+    expect(Object.values(resourcesOf(template)).filter((resource) => resource.Properties?.ReservedConcurrentExecutions !== undefined)).toEqual([]);
+    expect(sqsMapping(template).Properties.ScalingConfig).toBeUndefined();
+
+    const reserved = synth({ notifierConcurrency: 10 }).template;
+    expect(notifierOf(reserved)[1].Properties.ReservedConcurrentExecutions).toBe(10);
+    expect(sqsMapping(reserved).Properties).toMatchObject({ FunctionName: { Ref: notifierOf(reserved)[0] }, ScalingConfig: { MaximumConcurrency: 5 } });
+    expect(Object.values(resourcesOf(reserved)).filter((resource) => resource.Properties?.ReservedConcurrentExecutions !== undefined)).toHaveLength(1);
+  });
+
   test('context: firstDeploy is true or false', () => {
     expect(vtnStackProps((key) => (key === 'firstDeploy' ? 'true' : undefined)).firstDeploy).toBe(true);
     expect(vtnStackProps(() => undefined).firstDeploy).toBe(false);
     expect(() => vtnStackProps((key) => (key === 'firstDeploy' ? 'yes' : undefined))).toThrow(/firstDeploy/);
+  });
+
+  test('context: notifierConcurrency is a whole number of at least 4', () => {
+    expect(vtnStackProps((key) => (key === 'notifierConcurrency' ? '20' : undefined)).notifierConcurrency).toBe(20);
+    expect(vtnStackProps(() => undefined).notifierConcurrency).toBeUndefined();
+    expect(() => vtnStackProps((key) => (key === 'notifierConcurrency' ? '3' : undefined))).toThrow(/notifierConcurrency must be at least 4/);
+    expect(() => vtnStackProps((key) => (key === 'notifierConcurrency' ? 'many' : undefined))).toThrow(ContextError);
   });
 });
