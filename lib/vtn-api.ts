@@ -43,6 +43,7 @@ export class VtnApi extends Construct {
     const { table } = props;
 
     this.api = new HttpApi(this, 'HttpApi', {
+      apiName: Stack.of(this).stackName,
       description: `OpenADR 3.1.0 VTN (${Stack.of(this).stackName})`,
       createDefaultStage: false,
       corsPreflight:

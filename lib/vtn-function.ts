@@ -29,6 +29,7 @@ export function vtnFunction(scope: Construct, name: string, props: VtnFunctionPr
   return new NodejsFunction(scope, `${name}Function`, {
     entry: entryPath(props.entry),
     handler: 'handler',
+    // Deprecated on Lambda from 30 April 2027: moves to Node.js 24 once the handlers are tested on it.
     runtime: Runtime.NODEJS_22_X,
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize,

@@ -293,6 +293,14 @@ describe('the first deploy and after', () => {
     expect(Object.values(resourcesOf(reserved)).filter((resource) => resource.Properties?.ReservedConcurrentExecutions !== undefined)).toHaveLength(1);
   });
 
+  test('the HTTP API is named after its stack, so each stage has its own name', () => {
+    const apiName = (stage: string) => {
+      const stack = new VtnStack(testApp(), `OpenAdr3Vtn-${stage}`, { stage });
+      return Object.values(Template.fromStack(stack).findResources('AWS::ApiGatewayV2::Api'))[0].Properties.Name;
+    };
+    expect([apiName('dev'), apiName('prod')]).toEqual(['OpenAdr3Vtn-dev', 'OpenAdr3Vtn-prod']);
+  });
+
   test('context: firstDeploy is true or false', () => {
     expect(vtnStackProps((key) => (key === 'firstDeploy' ? 'true' : undefined)).firstDeploy).toBe(true);
     expect(vtnStackProps(() => undefined).firstDeploy).toBe(false);
