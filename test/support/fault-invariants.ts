@@ -103,7 +103,7 @@ export async function checkInvariants(context: CheckContext): Promise<Violation[
   const violations: Violation[] = [];
   const workloadExchanges = [...workload.exchanges];
 
-  violations.push(...checkAnswers(workloadExchanges, context.namePool, (exchange) => idWritten(context.proxy, exchange)));
+  violations.push(...checkAnswers(workloadExchanges, context.namePool, context.coherenceMs, (exchange) => idWritten(context.proxy, exchange)));
 
   await sleep(context.coherenceMs + 50);
   const settled = await readTable(context.direct, context.tableName);
@@ -172,7 +172,12 @@ function idWritten(proxy: FaultProxy, exchange: Exchange): string | undefined {
   return put?.keys.find((key) => key.startsWith(prefix))?.slice(prefix.length);
 }
 
-function checkAnswers(exchanges: Exchange[], namePool: string[], idOf: (exchange: Exchange) => string | undefined = () => undefined): Violation[] {
+function checkAnswers(
+  exchanges: Exchange[],
+  namePool: string[],
+  coherenceMs: number,
+  idOf: (exchange: Exchange) => string | undefined = () => undefined,
+): Violation[] {
   const violations: Violation[] = [];
   const nameUses = new Map<string, number>();
   for (const exchange of exchanges) if (exchange.name) nameUses.set(exchange.name, (nameUses.get(exchange.name) ?? 0) + 1);
@@ -226,6 +231,25 @@ function checkAnswers(exchanges: Exchange[], namePool: string[], idOf: (exchange
           return [200, ...(deleteSent || programDeleteSent ? [404] : [])];
       }
     })();
+    // Once a delete has been acknowledged, and every instance's caches have had their bound to
+    // learn of it, the object (and, for an event, its program's events) is gone for every request.
+    if (status === 200 && (exchange.method === 'GET' || exchange.method === 'PUT')) {
+      const settledDeletes = [
+        ...(exchange.id ? deletesOf(all, exchange.kind, exchange.id) : []),
+        ...(exchange.kind === 'EVENT' && exchange.programID ? deletesOf(all, 'PROGRAM', exchange.programID) : []),
+      ].filter((d) => acknowledged(d) && d.endedAt + coherenceMs + 100 < exchange.startedAt);
+      if (settledDeletes.length > 0) {
+        const [first] = settledDeletes;
+        violations.push({
+          invariant: 'delete is final',
+          object: `${exchange.kind} ${exchange.id}`,
+          message: `#${exchange.seq} ${exchange.method} ${exchange.path} was answered 200 ${exchange.startedAt - first.endedAt} ms after #${first.seq} ${first.method} ${first.path} was answered 200`,
+          ids: [exchange.id, exchange.programID].filter((value): value is string => value !== undefined),
+          names: [],
+          seqs: [exchange.seq, first.seq],
+        });
+      }
+    }
     if (!expected.includes(status)) {
       const why =
         status === 409 ? ' (no contested name, no racing write)' : status === 404 || status === 400 ? ' (no delete had been sent for it or its program)' : '';
