@@ -10,6 +10,8 @@ const FORBIDDEN_IPV4: readonly (readonly [string, number])[] = [
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
   ['192.0.2.0', 24],
+  // 6to4 relay anycast (RFC 7526): a relay that forwards wherever the packet says.
+  ['192.88.99.0', 24],
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
   ['198.51.100.0', 24],
@@ -23,8 +25,14 @@ const FORBIDDEN_IPV6: readonly (readonly [string, number])[] = [
   ['::', 96],
   // Local-use NAT64 (RFC 8215): what it translates to is the site's own business.
   ['64:ff9b:1::', 48],
+  // Discard-only (RFC 6666).
+  ['100::', 64],
+  // Teredo: the IPv4 server and client it embeds are obfuscated; no need to decode them.
+  ['2001::', 32],
   ['fc00::', 7],
   ['fe80::', 10],
+  // Site-local (deprecated, RFC 3879): still routed inside some sites.
+  ['fec0::', 10],
   ['ff00::', 8],
   ['2001:db8::', 32],
 ];

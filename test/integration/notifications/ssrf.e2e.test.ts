@@ -52,6 +52,10 @@ describe('when a subscription is written', () => {
     'http://[2002:a9fe:a9fe::1]/hook',
     'http://[64:ff9b:1::808:808]/hook',
     'http://0.0.0.0/hook',
+    'http://[fec0::1]/hook',
+    'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook',
+    'http://[100::1]/hook',
+    'http://192.88.99.1/hook',
     'ftp://ven.example.com/hook',
     'file:///etc/passwd',
   ])('%s is refused with 400 naming the field, and nothing is written', async (callbackUrl) => {

@@ -14,13 +14,17 @@ describe('isForbiddenAddress', () => {
     ['64:ff9b:1::808:808', '64:ff9b:1:ffff::1'],
     // IPv4-translated and 6to4 embedding a private address
     ['::ffff:0:7f00:1', '2002:7f00:1::1', '2002:a00:1::', '2002:a9fe:a9fe::1'],
+    // Site-local (deprecated), Teredo (whatever it embeds), discard-only
+    ['fec0::1', 'feff:ffff::1', '2001::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001:0:ffff::1', '100::1', '100::ffff:ffff:ffff:ffff'],
+    // The 6to4 relay anycast, also inside IPv6
+    ['192.88.99.1', '::ffff:192.88.99.1', '64:ff9b::c058:6301', '2002:c058:6301::1'],
     ['not-an-ip', ''],
   ])('%s ... are refused', (...addresses) => {
     for (const address of addresses) expect([address, isForbiddenAddress(address)]).toEqual([address, true]);
   });
 
   test('public addresses are allowed, also inside IPv6', () => {
-    for (const address of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', '64:ff9b::808:808', '2002:808:808::1']) {
+    for (const address of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', '64:ff9b::808:808', '2002:808:808::1', '2001:1::1', '2001:4860::8888', '100:0:0:1::1', '192.88.98.1', '192.88.100.1']) {
       expect([address, isForbiddenAddress(address)]).toEqual([address, false]);
     }
   });
