@@ -76,6 +76,9 @@ export function isForbiddenAddress(address: string): boolean {
   return FORBIDDEN.check(address, 'ipv6');
 }
 
+/** Names that reach the machine itself or its cloud's metadata service (`instance-data` on EC2). */
+const LOCAL_NAMES = new Set(['localhost', 'instance-data']);
+
 /**
  * Why a callback URL may not be used, judged on the URL alone (scheme, literal addresses and
  * local names); undefined when it may. Names are resolved and judged again at delivery.
@@ -89,8 +92,9 @@ export function callbackUrlProblem(url: string, allowPrivate: boolean): string |
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'must be an http or https URL';
   if (allowPrivate) return undefined;
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host === 'metadata.google.internal') {
+  // `localhost.` is `localhost` to a resolver: judge the name without its root dots.
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase().replace(/\.+$/, '');
+  if (LOCAL_NAMES.has(host) || host.endsWith('.localhost') || host.endsWith('.internal')) {
     return `must not point at a local or internal host (${host})`;
   }
   if (isIP(host) && isForbiddenAddress(host)) return `must not point at a loopback, private, link-local or reserved address (${host})`;

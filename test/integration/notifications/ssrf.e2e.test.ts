@@ -56,6 +56,11 @@ describe('when a subscription is written', () => {
     'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook',
     'http://[100::1]/hook',
     'http://192.88.99.1/hook',
+    'http://localhost./cb',
+    'http://metadata.google.internal./',
+    'http://instance-data/latest/meta-data/',
+    'http://instance-data./latest/meta-data/',
+    'http://instance-data.ec2.internal/latest/meta-data/',
     'ftp://ven.example.com/hook',
     'file:///etc/passwd',
   ])('%s is refused with 400 naming the field, and nothing is written', async (callbackUrl) => {

@@ -37,3 +37,20 @@ test('callbackUrlProblem judges a literal address however the URL writes it', ()
   }
   expect(callbackUrlProblem('https://[64:ff9b::8.8.8.8]/hook', false)).toBeUndefined();
 });
+
+test('callbackUrlProblem judges a name without its trailing dots, and refuses the metadata names', () => {
+  for (const url of [
+    'http://localhost./cb',
+    'http://localhost../cb',
+    'http://api.localhost./cb',
+    'http://metadata.google.internal./',
+    'http://instance-data/latest/meta-data/',
+    'http://instance-data./latest/meta-data/',
+    'http://INSTANCE-DATA.ec2.internal/',
+    'http://127.0.0.1./cb',
+  ]) {
+    expect([url, callbackUrlProblem(url, false)]).toEqual([url, expect.stringContaining('must not point at')]);
+  }
+  expect(callbackUrlProblem('https://ven.example.com./cb', false)).toBeUndefined();
+  expect(callbackUrlProblem('https://instance-data.example.com/cb', false)).toBeUndefined();
+});
