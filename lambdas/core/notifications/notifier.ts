@@ -3,6 +3,7 @@ import { NotFoundError } from '../errors';
 import type { SubscriptionStore } from '../storage/port';
 import type { Change, Delivery, DeliveryTarget } from './change';
 import { deliveriesFor } from './matching';
+import { loggedUrl } from './log-redaction';
 import type { WebhookConfig } from '../config';
 import { WebhookClient, type WebhookOptions } from './webhook-client';
 
@@ -95,7 +96,7 @@ export class Notifier {
     const result = await this.client.post(delivery.callbackUrl, delivery.notification, bearerToken, startBy);
     const fields = {
       subscriptionID: delivery.subscriptionID,
-      callbackUrl: delivery.callbackUrl,
+      callbackUrl: loggedUrl(delivery.callbackUrl),
       objectType: delivery.notification.objectType,
       operation: delivery.notification.operation,
       objectID: delivery.notification.object.id,
@@ -119,7 +120,7 @@ export class Notifier {
   }
 
   private drop(delivery: Delivery, reason: string): boolean {
-    this.options.logger.info('webhook retry dropped', { subscriptionID: delivery.subscriptionID, callbackUrl: delivery.callbackUrl, reason });
+    this.options.logger.info('webhook retry dropped', { subscriptionID: delivery.subscriptionID, callbackUrl: loggedUrl(delivery.callbackUrl), reason });
     return false;
   }
 }

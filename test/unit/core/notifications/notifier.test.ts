@@ -9,7 +9,7 @@ import { Receiver } from '../../../support/receiver';
 
 let receiver: Receiver;
 beforeAll(async () => {
-  receiver = await Receiver.start((path) => (path === '/down' ? 500 : 204));
+  receiver = await Receiver.start((path) => (path.split('?')[0] === '/down' ? 500 : 204));
 });
 afterAll(() => receiver.close());
 
@@ -77,5 +77,39 @@ test('deliveries share one concurrency limit across changes and retries', async 
   } finally {
     notifier.close();
     await slow.close();
+  }
+});
+
+test("the credentials and query of a callback URL are in no log line; deliveries and retries keep them", async () => {
+  const secretUrl = (base: string) => `${base.replace('://', '://user:pw@')}?token=abc`;
+  const watcher = aSubscription({
+    id: 'sub-watcher',
+    objectOperations: [{ objects: ['SUBSCRIPTION'], operations: ['CREATE'], callbackUrl: secretUrl(`${receiver.url}/down`) }],
+  });
+  const created = aSubscription({
+    id: 'sub-created',
+    objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: 'https://user:pw@ven.example.com/a?token=abc#pw' }],
+  });
+  const lines: string[] = [];
+  const notifier = notifierOver([watcher], lines);
+  try {
+    expect(await notifier.notify({ objectType: 'SUBSCRIPTION', operation: 'CREATE', object: dehydrate('SUBSCRIPTION', created) })).toEqual({ delivered: 0, failed: 1 });
+    const gone = { subscriptionID: watcher.id, callbackUrl: secretUrl('https://ven.example.com/old'), notification: { objectType: 'PROGRAM' as const, operation: 'CREATE' as const, object: { id: 'p1' }, targets: null }, attempt: 2 };
+    expect(await notifier.redeliver(gone)).toBe(false);
+  } finally {
+    notifier.close();
+  }
+
+  // Delivered as written.
+  expect(receiver.on('/down?token=abc').at(-1)!.body.object.objectOperations[0].callbackUrl).toBe('https://user:pw@ven.example.com/a?token=abc#pw');
+  const logged = lines.map((line) => JSON.parse(line));
+  expect(logged.map((entry) => entry.message)).toEqual(['webhook delivery failed', 'webhook delivery given up', 'webhook retry dropped']);
+  expect(logged[0].callbackUrl).toBe(`${receiver.url.replace('://', '://***@')}/down?***`);
+  expect(logged[1].delivery.callbackUrl).toBe(logged[0].callbackUrl);
+  expect(logged[1].delivery.notification.object.objectOperations[0].callbackUrl).toBe('https://***@ven.example.com/a?***#***');
+  expect(logged[2].callbackUrl).toBe('https://***@ven.example.com/old?***');
+  for (const line of lines) {
+    expect(line).not.toContain('pw');
+    expect(line).not.toContain('abc');
   }
 });
