@@ -29,9 +29,14 @@ const describe = (value: unknown): string =>
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
+/** A UTF-16 surrogate not in a pair (with the u flag, a pair matches as one code point instead). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 export function string(options: { min?: number; max?: number; pattern?: RegExp; patternText?: string } = {}): Check {
   return leaf((value, path, issues) => {
     if (typeof value !== 'string') return void issues.push({ field: path, reason: `must be a string, got ${describe(value)}` });
+    // Not storable: DynamoDB keeps strings as UTF-8, which has no encoding for it.
+    if (LONE_SURROGATE.test(value)) return void issues.push({ field: path, reason: 'must be valid Unicode (lone surrogate)' });
     const length = [...value].length;
     if (options.min !== undefined && length < options.min) {
       issues.push({ field: path, reason: options.min === 1 ? 'must not be empty' : `must be at least ${options.min} characters long` });

@@ -82,6 +82,13 @@ describe('POST /programs', () => {
     expect(status).toBe(400);
     expect(body.errors).toEqual([{ field: 'programName', reason: 'is required' }]);
   });
+
+  test('a programName with a lone surrogate, which DynamoDB could not store, is 400 naming it', async () => {
+    const { status, body } = await api.request('POST', '/programs', { body: '{"programName": "\\ud800"}' });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([{ field: 'programName', reason: 'must be valid Unicode (lone surrogate)' }]);
+    expect((await api.get('/programs')).body.filter((program: { programName: string }) => program.programName === '\ud800')).toEqual([]);
+  });
 });
 
 describe('GET /programs', () => {

@@ -1,6 +1,6 @@
-import { InvalidInputError } from '../../../../lambdas/core/errors';
-import { MAX_FILTER_VALUES, parseQuery, repeatedParam } from '../../../../lambdas/core/http/query';
-import { oneOfValues, target } from '../../../../lambdas/core/openadr/validation';
+import { InvalidInputError, type FieldIssue } from '../../../../lambdas/core/errors';
+import { MAX_FILTER_VALUES, parseQuery, repeatedParam, stringParam } from '../../../../lambdas/core/http/query';
+import { clientName, oneOfValues, target } from '../../../../lambdas/core/openadr/validation';
 
 function parsed(query: string, spec: Parameters<typeof parseQuery>[1]) {
   try {
@@ -33,4 +33,14 @@ describe('repeatedParam', () => {
     expect(parsed(`targets=a&targets=${'x'.repeat(129)}`, spec)).toEqual([{ field: 'targets', reason: 'must be at most 128 characters long' }]);
     expect(parsed('targets=', spec)).toEqual([{ field: 'targets', reason: 'must not be empty' }]);
   });
+});
+
+test('parameters take the body checks, well-formed Unicode included', () => {
+  const lone = [{ field: 'targets', reason: 'must be valid Unicode (lone surrogate)' }];
+  const issues: FieldIssue[] = [];
+  expect(repeatedParam(target)(['ok', 'x\ud800'], 'targets', issues)).toBeUndefined();
+  expect(stringParam(clientName)(['\udc00'], 'clientName', issues)).toBeUndefined();
+  expect(issues).toEqual([...lone, { field: 'clientName', reason: lone[0].reason }]);
+  // Decoding the query string already turns what is not UTF-8 into U+FFFD.
+  expect(parsed('targets=%ED%A0%80', { targets: repeatedParam(target) })).toEqual({ targets: ['\ufffd\ufffd\ufffd'] });
 });

@@ -56,6 +56,25 @@ describe('request validation against the 3.1.0 schemas', () => {
     expect(issues(programRequest, { programName: '€'.repeat(129) })[0].field).toBe('programName');
   });
 
+  test('strings must be well-formed Unicode: a lone surrogate could not be stored', () => {
+    const lone = { reason: 'must be valid Unicode (lone surrogate)' };
+    expect(issues(programRequest, { programName: '\ud800' })).toEqual([{ field: 'programName', ...lone }]);
+    expect(issues(programRequest, { programName: 'a\udfffb', targets: ['ok', 'x\udc00'] })).toEqual([
+      { field: 'programName', ...lone },
+      { field: 'targets[1]', ...lone },
+    ]);
+    const event = { programID: 'p', eventName: '\ud83d', intervals: [{ id: 0, payloads: [{ type: 'T', values: ['\ude00', 'ok'] }] }] };
+    expect(issues(eventRequest, event).map((issue) => issue.field)).toEqual(['eventName', 'intervals[0].payloads[0].values[0]']);
+    const operation = { objects: ['EVENT'], operations: ['CREATE'], callbackUrl: 'https://ven.example.com/\udbff', bearerToken: '\udbff' };
+    expect(issues(subscriptionRequest, { clientName: 'c', objectOperations: [operation] })).toEqual([
+      { field: 'objectOperations[0].callbackUrl', ...lone },
+      { field: 'objectOperations[0].bearerToken', ...lone },
+    ]);
+    // A pair is one character, in either order of the checks.
+    expect(issues(programRequest, { programName: '\ud83d\ude00'.repeat(128) })).toEqual([]);
+    expect(issues(programRequest, { programName: '\ude00\ud83d' })).toEqual([{ field: 'programName', ...lone }]);
+  });
+
   test('integers: priority >= 0, interval ids int32, confidence 0-100', () => {
     const interval = (id: unknown) => ({ programID: 'p', intervals: [{ id, payloads: [] }] });
     expect(issues(eventRequest, interval(2 ** 31 - 1))).toEqual([]);
