@@ -31,6 +31,7 @@ export class VtnTable extends Construct {
       removalPolicy: props.removalPolicy,
       // Feeds webhook notifications; a deletion's notification carries the deleted object.
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
+      timeToLiveAttribute: TABLE_LAYOUT.timeToLiveAttribute,
     });
     for (const index of Object.values(TABLE_LAYOUT.indexes)) {
       table.addGlobalSecondaryIndex({

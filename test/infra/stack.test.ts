@@ -74,6 +74,12 @@ describe('the table', () => {
     });
   });
 
+  test('removes tombstones of deleted objects by time to live', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
   test('a throwaway stage can be destroyed with the stack', () => {
     const destroyable = synth({ removalPolicy: RemovalPolicy.DESTROY }).template;
     destroyable.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });

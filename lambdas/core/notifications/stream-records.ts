@@ -1,15 +1,22 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { StoredObjectType } from '../openadr/types';
 import { wireFromItem, type Item } from '../storage/dynamo/item-codec';
+import { isTombstone } from '../storage/dynamo/versioned-items';
 import type { Change, ChangeOperation } from './change';
 
 const OPERATIONS: Record<string, ChangeOperation> = { INSERT: 'CREATE', MODIFY: 'UPDATE', REMOVE: 'DELETE' };
 export const NOTIFIED_TYPES: readonly StoredObjectType[] = ['PROGRAM', 'EVENT', 'SUBSCRIPTION'];
 
-/** The change a stream record describes; undefined for bookkeeping items (name claims, counters). */
+/**
+ * The change a stream record describes; undefined for bookkeeping items (name claims, counters)
+ * and for a tombstone's own removal. A young object's delete replaces it with a tombstone: that
+ * MODIFY is the object's DELETE.
+ */
 export function changeFromStreamRecord(record: DynamoDBRecord): Change | undefined {
-  const operation = OPERATIONS[record.eventName ?? ''];
-  const image = (operation === 'DELETE' ? record.dynamodb?.OldImage : record.dynamodb?.NewImage) as Item | undefined;
+  const newImage = record.dynamodb?.NewImage as Item | undefined;
+  const tombstoned = record.eventName === 'MODIFY' && isTombstone(newImage);
+  const operation = tombstoned ? 'DELETE' : OPERATIONS[record.eventName ?? ''];
+  const image = (operation === 'DELETE' ? record.dynamodb?.OldImage : newImage) as Item | undefined;
   const objectType = image?.objectType?.S as StoredObjectType | undefined;
   if (!operation || !image || !objectType || !NOTIFIED_TYPES.includes(objectType) || !image.data) return undefined;
   return { objectType, operation, object: wireFromItem(image) };

@@ -1,57 +1,26 @@
-import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, InvalidInputError, PayloadTooLargeError } from '../../../lambdas/core/errors';
 import { COHERENCE_SHARDS } from '../../../lambdas/core/storage/dynamo/coherence';
-import { localDynamoClient } from '../../../local/embedded-dynamodb';
 import { TestDatabase } from '../../support/database';
+import { eventsOf, interceptedClient, partition, throttled, type InterceptedInput } from '../../support/intercept';
 import { aProgram, anEvent } from '../../support/fixtures';
 
 let db: TestDatabase;
 beforeAll(async () => (db = await TestDatabase.start()));
 afterAll(() => db.stop());
 
-type Input = Record<string, unknown> & { IndexName?: string; ExpressionAttributeValues?: Record<string, { S?: string }> };
-type Interceptor = (command: string, input: Input, send: () => Promise<unknown>) => Promise<unknown>;
-
-let interceptorCount = 0;
-
-/** A client of its own whose requests pass through `intercept` before they reach the database. */
-function interceptedClient(intercept: Interceptor): DynamoDBClient {
-  const client = localDynamoClient(db.endpoint);
-  client.middlewareStack.add(
-    (next, context) => (args) => intercept(context.commandName as string, args.input as Input, () => next(args)) as ReturnType<typeof next>,
-    { step: 'initialize', name: `intercept${++interceptorCount}` },
-  );
-  return client;
-}
-
-const throttled = () => Object.assign(new Error('slow down'), { name: 'ThrottlingException', $retryable: { throttling: true } });
-const isIndexQuery = (command: string, input: Input) => command === 'QueryCommand' && input.IndexName !== undefined;
-const scopeOf = (input: Input) => input.ExpressionAttributeValues?.[':pk']?.S;
+const isIndexQuery = (command: string, input: InterceptedInput) => command === 'QueryCommand' && input.IndexName !== undefined;
 
 /** A storage instance whose index queries can be made to fail, as under throttling. */
 function storageWithFailingIndexes(tableName: string) {
   let failing = false;
   const vtn = db.storage(tableName, {
-    client: interceptedClient((command, input, send) => (failing && isIndexQuery(command, input) ? Promise.reject(throttled()) : send())),
+    client: interceptedClient(db.endpoint, (command, input, send) => (failing && isIndexQuery(command, input) ? Promise.reject(throttled()) : send())),
   });
   return { vtn, failIndexes: (on: boolean) => (failing = on) };
 }
 
 async function table(): Promise<string> {
   return db.freshTable();
-}
-
-async function eventsOf(tableName: string, programID: string): Promise<number> {
-  const result = await db.client.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: 'programID-index',
-      KeyConditionExpression: 'programID = :p',
-      ExpressionAttributeValues: { ':p': { S: `EVENT#${programID}` } },
-      Select: 'COUNT',
-    }),
-  );
-  return result.Count ?? 0;
 }
 
 describe('name claims', () => {
@@ -80,7 +49,7 @@ describe('a write whose answer was lost', () => {
   /** Every write of these commands is applied, its answer lost, and sent again, as the SDK's retry would. */
   function storageLosingAnswers(tableName: string, commands: string[]) {
     return db.storage(tableName, {
-      client: interceptedClient(async (command, _input, send) => {
+      client: interceptedClient(db.endpoint, async (command, _input, send) => {
         if (!commands.includes(command)) return send();
         await send();
         return send();
@@ -131,11 +100,11 @@ describe('a write whose index check fails', () => {
     failIndexes(true);
     await expect(vtn.programs.delete(program.id)).resolves.toMatchObject({ id: program.id });
     expect(await other.programs.list({ skip: 0, limit: 50 })).toEqual([]);
-    expect(await eventsOf(tableName, program.id)).toBe(3);
+    expect(await eventsOf(db.client, tableName, program.id)).toBe(3);
 
     failIndexes(false);
     await vtn.programs.delete((await vtn.programs.create(aProgram())).id);
-    expect(await eventsOf(tableName, program.id)).toBe(0);
+    expect(await eventsOf(db.client, tableName, program.id)).toBe(0);
   });
 });
 
@@ -144,7 +113,7 @@ describe('program purges', () => {
     const tableName = await table();
     let staleKey: Record<string, { S: string }> | undefined;
     const purger = db.storage(tableName, {
-      client: interceptedClient(async (command, input, send) => {
+      client: interceptedClient(db.endpoint, async (command, input, send) => {
         const answer = (await send()) as { output: { Items?: unknown[] } };
         // A lagging index: the purge's read still shows the moved event under its old program.
         if (staleKey && isIndexQuery(command, input) && input.ProjectionExpression) answer.output.Items = [...(answer.output.Items ?? []), staleKey];
@@ -165,7 +134,7 @@ describe('program purges', () => {
     const tableName = await table();
     let failPurge = false;
     const vtn = db.storage(tableName, {
-      client: interceptedClient((command, input, send) =>
+      client: interceptedClient(db.endpoint, (command, input, send) =>
         failPurge && isIndexQuery(command, input) && input.ProjectionExpression ? Promise.reject(new Error('function killed')) : send(),
       ),
     });
@@ -173,11 +142,11 @@ describe('program purges', () => {
     for (let i = 0; i < 3; i++) await vtn.events.create(anEvent(program.id));
     failPurge = true;
     await vtn.programs.delete(program.id);
-    expect(await eventsOf(tableName, program.id)).toBe(3);
+    expect(await eventsOf(db.client, tableName, program.id)).toBe(3);
 
     const later = db.storage(tableName);
     await later.programs.delete((await later.programs.create(aProgram())).id);
-    expect(await eventsOf(tableName, program.id)).toBe(0);
+    expect(await eventsOf(db.client, tableName, program.id)).toBe(0);
   });
 
   it('never let an event written during its program’s delete outlive it', async () => {
@@ -188,7 +157,7 @@ describe('program purges', () => {
     let putReached: () => void = () => undefined;
     const reached = new Promise<void>((resolve) => (putReached = resolve));
     const creator = db.storage(tableName, {
-      client: interceptedClient(async (command, input, send) => {
+      client: interceptedClient(db.endpoint, async (command, input, send) => {
         const item = input.Item as Record<string, { S?: string }> | undefined;
         if (command === 'PutItemCommand' && item?.objectType?.S === 'EVENT') {
           putReached();
@@ -207,7 +176,7 @@ describe('program purges', () => {
 
     await expect(creating).rejects.toBeInstanceOf(InvalidInputError);
     await expect(creating).rejects.toThrow(/programID/);
-    expect(await eventsOf(tableName, program.id)).toBe(0);
+    expect(await eventsOf(db.client, tableName, program.id)).toBe(0);
   });
 });
 
@@ -225,11 +194,22 @@ describe('cache coherence counters', () => {
       expect(await reader.programs.list({ skip: 0, limit: 50 })).toHaveLength(i + 1);
     }
     for (let shard = 0; shard < COHERENCE_SHARDS; shard++) {
-      const result = await db.client.send(
-        new QueryCommand({ TableName: tableName, KeyConditionExpression: 'objectType = :m', ExpressionAttributeValues: { ':m': { S: `META#${shard}` } } }),
-      );
-      if (result.Items?.length) seen.add(shard);
+      if ((await partition(db.client, tableName, `META#${shard}`)).length) seen.add(shard);
     }
     expect(seen.size).toBeGreaterThan(1);
+  });
+});
+
+describe('item size', () => {
+  it('refuses an object whose index copies (targets) take it past the item limit, writing nothing', async () => {
+    const tableName = await table();
+    const vtn = db.storage(tableName);
+    // About 290 KB of targets: the data alone is under its limit, the item with its copy is not.
+    const targets = Array.from({ length: 2_300 }, (_, i) => `${String(i).padStart(6, '0')}-${'t'.repeat(120)}`);
+    await expect(vtn.programs.create(aProgram({ programName: 'Big', targets }))).rejects.toBeInstanceOf(PayloadTooLargeError);
+    const program = await vtn.programs.create(aProgram({ programName: 'Big' }));
+    await expect(vtn.events.create(anEvent(program.id, { targets }))).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(vtn.programs.update(program.id, (current) => ({ ...current, targets }))).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect((await vtn.programs.get(program.id)).targets).toBeUndefined();
   });
 });

@@ -108,7 +108,7 @@ export class DynamoStorage implements VtnStorage {
       update: (id, change) =>
         this.updateObject('EVENT', id, change, ['EVENT'], {
           beforeWrite: async (_next, current) => void (await this.assertProgramVisible(current)),
-          afterWrite: (written) => this.withdrawIfProgramGone(written),
+          afterWrite: (written, replaced) => this.withdrawIfProgramGone(written, replaced),
         }),
       delete: (id) => this.deleteObject<VtnEvent>('EVENT', id, ['EVENT']),
     };
@@ -174,25 +174,27 @@ export class DynamoStorage implements VtnStorage {
   private async createProgram(program: Program): Promise<Program> {
     const item = toItem(program, 1);
     const hold = await this.names.claim(program.programName, program.id);
-    const written = await this.undoingClaimOnFailure(hold, () => this.writes.create(item));
+    const written = await this.undoingClaimOnFailure(hold, () => this.writes.create(withClaim(item, hold)));
     if (!written) {
       await this.names.undo(hold);
       throw new ConflictError(`program ${program.id} already exists`);
     }
     await this.indexPropagation.settle(undefined, written);
     await this.afterWrite(['PROGRAM'], () => this.keepOnlyIfNameStillOurs(program, written));
+    // Purges left for later (marks not yet old enough to drop) also move on with program creates.
+    await this.afterCommit('event purge', () => this.purge.run());
     return program;
   }
 
   private async updateProgram(id: string, change: (current: Program) => Program): Promise<Program> {
-    let previousName = '';
+    let previous: { name: string; claimToken?: string } = { name: '' };
     const updated = await this.updateObject<Program>('PROGRAM', id, change, ['PROGRAM'], {
-      beforeWrite: async (next, current) => {
-        previousName = current.programName;
+      beforeWrite: async (next, current, currentItem) => {
+        previous = { name: current.programName, claimToken: currentItem.claimToken?.S };
         return next.programName !== current.programName ? this.names.claim(next.programName, id) : undefined;
       },
     });
-    if (updated.programName !== previousName) await this.names.release(previousName, id);
+    if (updated.programName !== previous.name) await this.names.release(previous.name, id, previous.claimToken);
     return updated;
   }
 
@@ -201,9 +203,9 @@ export class DynamoStorage implements VtnStorage {
     if (!current) throw new NotFoundError('PROGRAM', id);
     // Marked first: a delete cut short after this still has its events purged later.
     await this.purge.mark(id);
-    const deleted = await this.removeObject<Program>(current, ['PROGRAM', 'EVENT']);
+    const { object: deleted, item } = await this.removeObject<Program>(current, ['PROGRAM', 'EVENT']);
     // From here on, the program's events are unreadable: reads check that their program exists.
-    await this.names.release(deleted.programName, id);
+    await this.names.release(deleted.programName, id, item.claimToken?.S);
     await this.afterCommit('event purge', () => this.purge.run(id));
     return deleted;
   }
@@ -316,8 +318,8 @@ export class DynamoStorage implements VtnStorage {
     change: (current: T) => T,
     kinds: CachedKind[],
     hooks: {
-      beforeWrite?: (next: T, current: T) => Promise<ClaimHold | undefined>;
-      afterWrite?: (written: Item) => Promise<void>;
+      beforeWrite?: (next: T, current: T, currentItem: Item) => Promise<ClaimHold | undefined>;
+      afterWrite?: (written: Item, replaced: Item) => Promise<void>;
     } = {},
   ): Promise<T> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
@@ -327,14 +329,14 @@ export class DynamoStorage implements VtnStorage {
       const next = change(current);
       if (next.id !== id || next.objectType !== objectType) throw new Error('an update may not change id or objectType');
       const nextItem = toItem(next, itemVersion(item) + 1);
-      const hold = await hooks.beforeWrite?.(next, current);
-      const written = await this.undoingClaimOnFailure(hold, () => this.writes.replace(item, nextItem));
+      const hold = await hooks.beforeWrite?.(next, current, item);
+      const written = await this.undoingClaimOnFailure(hold, () => this.writes.replace(item, hold ? withClaim(nextItem, hold) : keepClaim(nextItem, item)));
       if (!written) {
         await this.names.undo(hold);
         continue;
       }
       await this.indexPropagation.settle(item, written);
-      await this.afterWrite(kinds, () => hooks.afterWrite?.(written));
+      await this.afterWrite(kinds, () => hooks.afterWrite?.(written, item));
       return next;
     }
     throw new ConflictError(`${objectType.toLowerCase()} ${id} is being modified concurrently; retry`);
@@ -343,18 +345,18 @@ export class DynamoStorage implements VtnStorage {
   private async deleteObject<T extends StoredObject>(objectType: StoredObjectType, id: string, kinds: CachedKind[]): Promise<T> {
     const current = await this.writes.read(objectType, id);
     if (!current) throw new NotFoundError(objectType, id);
-    return this.removeObject<T>(current, kinds);
+    return (await this.removeObject<T>(current, kinds)).object;
   }
 
   /** Deletes the newest version of an object, starting from `current`; returns what was deleted. */
-  private async removeObject<T extends StoredObject>(current: Item, kinds: CachedKind[]): Promise<T> {
+  private async removeObject<T extends StoredObject>(current: Item, kinds: CachedKind[]): Promise<{ object: T; item: Item }> {
     let item = current;
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const newer = await this.writes.remove(item);
       if (!newer) {
         await this.indexPropagation.settle(item, undefined);
         await this.coherence.recordWrite(kinds);
-        return fromItem<T>(item);
+        return { object: fromItem<T>(item), item };
       }
       item = newer;
     }
@@ -383,15 +385,28 @@ export class DynamoStorage implements VtnStorage {
   /**
    * An event written while its program was being deleted would outlive it: the purge may have
    * read the program's events before this one reached the index. Checked after the event is in
-   * the index, so either the purge finds it or this finds the program gone and withdraws it.
+   * the index, so either the purge finds it or this finds the program gone and withdraws the
+   * write: a create is deleted, an update put back as it was. Should this check itself fail, the
+   * program's purge mark, kept for a lease, still covers the event.
    */
-  private async withdrawIfProgramGone(written: Item): Promise<void> {
+  private async withdrawIfProgramGone(written: Item, replaced?: Item): Promise<void> {
     const event = fromItem<VtnEvent>(written);
     if (await this.writes.exists('PROGRAM', event.programID)) return;
     await this.purge.mark(event.programID);
-    await this.writes.remove(written);
+    if (replaced) await this.writes.replace(written, { ...replaced, version: { N: String(itemVersion(written) + 1) } });
+    else await this.writes.remove(written);
     throw InvalidInputError.field('programID', `program ${event.programID} does not exist`);
   }
+}
+
+/** The object's item carrying the token of the name claim this write holds (see NameClaims.release). */
+function withClaim(item: Item, hold: ClaimHold): Item {
+  return { ...item, claimToken: { S: hold.token } };
+}
+
+/** An update that claims nothing keeps the claim token of the version it replaces. */
+function keepClaim(item: Item, replaced: Item): Item {
+  return replaced.claimToken ? { ...item, claimToken: replaced.claimToken } : item;
 }
 
 function sleep(ms: number): Promise<void> {

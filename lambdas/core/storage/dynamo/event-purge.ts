@@ -20,10 +20,11 @@ const PARALLEL_DELETES = 10;
 
 /**
  * Removes the events of deleted programs. A program is marked for purging before it is deleted,
- * so a function that dies half-way leaves a mark that the next run picks up; until then those
- * events are invisible to every read, since reads check that an event's program exists. A mark
- * is only acted on once its program is gone, and each event is deleted only if it still belongs
- * to that program (an update may have moved it since the index was read).
+ * so a function that dies half-way leaves a mark that a later run (on the next program create or
+ * delete) picks up; until then those events are invisible to every read, since reads check that
+ * an event's program exists. A mark is only acted on once its program is gone, and each event is
+ * deleted only if it still belongs to that program (an update may have moved it since the index
+ * was read).
  */
 export class EventPurge {
   constructor(
@@ -47,20 +48,34 @@ export class EventPurge {
     const ordered = [...marks.filter((mark) => programOf(mark) === first), ...marks.filter((mark) => programOf(mark) !== first)];
     for (const mark of ordered) {
       const programID = programOf(mark);
+      // A write in flight when the program went may still land until the lease has passed: the
+      // mark stays until then, so a later run finds such an event too.
+      const lapsed = this.options.clock() - Number(mark.markedAt?.N ?? 0) >= this.options.staleMarkMs;
       if (await this.options.programExists(programID)) {
-        if (this.options.clock() - Number(mark.markedAt?.N ?? 0) >= this.options.staleMarkMs) await this.unmark(programID);
+        if (lapsed) await this.unmark(mark);
         continue;
       }
       if (!(await this.deleteEventsOf(programID, deadline))) {
-        this.options.logger.info('event purge paused; the next program delete resumes it', { programID });
+        this.options.logger.info('event purge paused; the next program write resumes it', { programID });
         return;
       }
-      await this.unmark(programID);
+      if (lapsed) await this.unmark(mark);
     }
   }
 
-  private async unmark(programID: string): Promise<void> {
-    await this.gateway.delete({ TableName: this.gateway.tableName, Key: markKey(programID) });
+  /** Removes a mark unless it was renewed since it was read. */
+  private async unmark(mark: Item): Promise<void> {
+    try {
+      await this.gateway.delete({
+        TableName: this.gateway.tableName,
+        Key: markKey(mark[TABLE_LAYOUT.sortKey].S as string),
+        ...(mark.markedAt
+          ? { ConditionExpression: 'markedAt = :markedAt', ExpressionAttributeValues: { ':markedAt': mark.markedAt } }
+          : { ConditionExpression: 'attribute_not_exists(markedAt)' }),
+      });
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /** True when no event of the program is left; false when the deadline came first. */

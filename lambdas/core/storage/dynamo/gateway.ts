@@ -14,7 +14,7 @@ import {
   type QueryCommandInput,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { StorageUnavailableError } from '../../errors';
+import { PayloadTooLargeError, StorageUnavailableError } from '../../errors';
 
 const RETRYABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
@@ -72,7 +72,11 @@ export function isConditionFailure(error: unknown): boolean {
 }
 
 function toStorageError(error: unknown): unknown {
-  const failure = error as { name?: string; code?: string; $retryable?: unknown; $fault?: string };
+  const failure = error as { name?: string; message?: string; code?: string; $retryable?: unknown; $fault?: string };
+  // The codec measures items before writing; should DynamoDB count differently, it is still the client's object.
+  if (failure?.name === 'ValidationException' && /item size/i.test(failure.message ?? '')) {
+    return new PayloadTooLargeError('the object is larger than a DynamoDB item may be once stored');
+  }
   if (
     RETRYABLE_NAMES.has(failure?.name ?? '') ||
     NETWORK_CODES.has(failure?.code ?? '') ||

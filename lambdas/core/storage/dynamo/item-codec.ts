@@ -60,7 +60,7 @@ export function toItem(object: StoredObject, version: number): Item {
       `the ${object.objectType.toLowerCase()} is ${bytes} bytes once stored; the limit is ${MAX_DATA_BYTES} bytes`,
     );
   }
-  return marshall(
+  const item = marshall(
     {
       objectType: object.objectType,
       id: object.id,
@@ -70,6 +70,35 @@ export function toItem(object: StoredObject, version: number): Item {
     },
     { removeUndefinedValues: true },
   );
+  // The index attributes copy parts of the data (targets), so the whole item can pass DynamoDB's
+  // limit although the data alone does not.
+  const itemBytes = itemSize(item);
+  if (itemBytes > MAX_ITEM_BYTES) {
+    throw new PayloadTooLargeError(
+      `the ${object.objectType.toLowerCase()} is ${itemBytes} bytes once stored with the copies its indexes read (such as targets); the limit is ${MAX_ITEM_BYTES} bytes`,
+    );
+  }
+  return item;
+}
+
+/** DynamoDB's 400 KB item limit, less room for the bookkeeping attributes added on write. */
+export const MAX_ITEM_BYTES = 400 * 1024 - 512;
+
+/** An item's size as DynamoDB counts it (attribute names and values), rounded up where it estimates. */
+export function itemSize(item: Item): number {
+  return Object.entries(item).reduce((total, [name, value]) => total + Buffer.byteLength(name, 'utf8') + valueSize(value), 0);
+}
+
+function valueSize(value: AttributeValue): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S, 'utf8');
+  if (value.N !== undefined) return value.N.length + 1;
+  if (value.B !== undefined) return value.B.length;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.SS) return value.SS.reduce((total, element) => total + Buffer.byteLength(element, 'utf8'), 0);
+  if (value.NS) return value.NS.reduce((total, element) => total + element.length + 1, 0);
+  if (value.L) return 3 + value.L.reduce((total, element) => total + 1 + valueSize(element), 0);
+  if (value.M) return 3 + Object.entries(value.M).reduce((total, [key, element]) => total + 1 + Buffer.byteLength(key, 'utf8') + valueSize(element), 0);
+  return 0;
 }
 
 function indexAttributes(object: StoredObject): Record<string, unknown> {

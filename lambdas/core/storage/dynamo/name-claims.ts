@@ -13,11 +13,13 @@ interface Claim {
   token?: string;
 }
 
-/** What one claim attempt holds: `acquired` when this attempt wrote the claim (and may undo it). */
+/**
+ * What one claim attempt holds: the claim item carries this attempt's token, which the owner's
+ * item also stores once written, so that a later release can tell this claim from a newer one.
+ */
 export interface ClaimHold {
   name: string;
   owner: string;
-  acquired: boolean;
   token: string;
 }
 
@@ -46,39 +48,51 @@ export class NameClaims {
 
   async claim(name: string, owner: string): Promise<ClaimHold> {
     const token = randomUUID();
-    const hold = (acquired: boolean): ClaimHold => ({ name, owner, acquired, token });
+    const hold: ClaimHold = { name, owner, token };
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
-      if (await this.putClaim(name, owner, token, { ConditionExpression: 'attribute_not_exists(#id)' })) return hold(true);
+      if (await this.putClaim(hold, { ConditionExpression: 'attribute_not_exists(#id)' })) return hold;
       const claim = await this.read(name);
       if (!claim) continue;
-      if (claim.token === token) return hold(true);
-      if (claim.owner === owner) return hold(false);
-      if (await this.isLive(name, claim)) {
+      if (claim.token === token) return hold;
+      if (claim.owner !== owner && (await this.isLive(name, claim))) {
         throw new ConflictError(`programName "${name}" is already used by program ${claim.owner}`);
       }
-      const takeover = {
-        ConditionExpression: 'ownerID = :owner AND claimedAt = :claimedAt',
-        ExpressionAttributeValues: { ':owner': { S: claim.owner }, ':claimedAt': { N: String(claim.claimedAt) } },
+      // A stale claim, or one of the owner's own (a rename back, a release that failed): rewrite
+      // it with this attempt's token and time, so that neither a release meant for the old claim
+      // nor a takeover of an old lease can undo it while this write is in flight.
+      const current = {
+        ConditionExpression: claim.token ? 'ownerID = :owner AND claimToken = :token' : 'ownerID = :owner AND attribute_not_exists(claimToken)',
+        ExpressionAttributeValues: { ':owner': { S: claim.owner }, ...(claim.token ? { ':token': { S: claim.token } } : {}) },
       };
-      if (await this.putClaim(name, owner, token, takeover)) return hold(true);
-      if ((await this.read(name))?.token === token) return hold(true);
+      if (await this.putClaim(hold, current)) return hold;
+      if ((await this.read(name))?.token === token) return hold;
     }
     throw new ConflictError(`programName "${name}" is being claimed concurrently; retry`);
   }
 
-  /** Undoes what this attempt acquired, and nothing else. */
+  /**
+   * Gives back a claim whose write did not happen. Kept when the owner bears the name all the
+   * same (an identical write won, or this one landed though its answer was lost), and when the
+   * claim was rewritten since. Best effort: a claim left behind lapses after its lease.
+   */
   async undo(hold: ClaimHold | undefined): Promise<void> {
-    if (!hold?.acquired) return;
-    await this.deleteIf(hold.name, 'ownerID = :owner AND claimToken = :token', { ':owner': { S: hold.owner }, ':token': { S: hold.token } });
+    if (!hold) return;
+    try {
+      if ((await this.options.currentNameOf(hold.owner)) === hold.name) return;
+      await this.deleteIf(hold.name, hold.owner, hold.token);
+    } catch (error) {
+      this.options.logger.warn('name claim not given back; it lapses after its lease', { name: hold.name, owner: hold.owner, error });
+    }
   }
 
   /**
-   * Frees a name its owner no longer bears. Best effort: a claim left behind only blocks the name
-   * until its lease runs out, since its owner no longer bears it.
+   * Frees a name its owner no longer bears: only the claim `token` (the one the owner's previous
+   * version held) names, so a claim rewritten since (the owner took the name again) stays.
+   * Best effort: a claim left behind only blocks the name until its lease runs out.
    */
-  async release(name: string, owner: string): Promise<void> {
+  async release(name: string, owner: string, token: string | undefined): Promise<void> {
     try {
-      await this.deleteIf(name, 'ownerID = :owner', { ':owner': { S: owner } });
+      await this.deleteIf(name, owner, token);
     } catch (error) {
       this.options.logger.warn('name claim not released; it lapses after its lease', { name, owner, error });
     }
@@ -90,21 +104,15 @@ export class NameClaims {
     return { held: claim?.owner === owner, holder: claim?.owner };
   }
 
-  private async putClaim(
-    name: string,
-    owner: string,
-    token: string,
-    condition: { ConditionExpression: string; ExpressionAttributeValues?: Item },
-  ): Promise<boolean> {
+  private async putClaim(hold: ClaimHold, condition: { ConditionExpression: string; ExpressionAttributeValues?: Item }): Promise<boolean> {
     try {
       await this.gateway.put({
         TableName: this.gateway.tableName,
         Item: {
-          [TABLE_LAYOUT.partitionKey]: { S: PROGRAM_NAME_CLAIM },
-          [TABLE_LAYOUT.sortKey]: { S: name },
-          ownerID: { S: owner },
+          ...claimKey(hold.name),
+          ownerID: { S: hold.owner },
           claimedAt: { N: String(this.options.clock()) },
-          claimToken: { S: token },
+          claimToken: { S: hold.token },
         },
         ExpressionAttributeNames: condition.ConditionExpression.includes('#id') ? { '#id': TABLE_LAYOUT.sortKey } : undefined,
         ...condition,
@@ -116,13 +124,14 @@ export class NameClaims {
     }
   }
 
-  private async deleteIf(name: string, condition: string, values: Item): Promise<void> {
+  /** Deletes the claim if `owner` holds it (with `token`, when known: claims written before tokens have none). */
+  private async deleteIf(name: string, owner: string, token: string | undefined): Promise<void> {
     try {
       await this.gateway.delete({
         TableName: this.gateway.tableName,
         Key: claimKey(name),
-        ConditionExpression: condition,
-        ExpressionAttributeValues: values,
+        ConditionExpression: token ? 'ownerID = :owner AND claimToken = :token' : 'ownerID = :owner',
+        ExpressionAttributeValues: { ':owner': { S: owner }, ...(token ? { ':token': { S: token } } : {}) },
       });
     } catch (error) {
       if (!isConditionFailure(error)) throw error;

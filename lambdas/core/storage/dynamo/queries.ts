@@ -4,6 +4,7 @@ import { StorageUnavailableError } from '../../errors';
 import { sortableDateTime } from '../../time/temporal';
 import type { EventQuery, SubscriptionQuery } from '../port';
 import type { DynamoGateway } from './gateway';
+import { isTombstone } from './versioned-items';
 import { firstKeyAt, itemEventEnd, lastKeyAt, programScope, type Item } from './item-codec';
 import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
 
@@ -178,7 +179,8 @@ export async function queryMatches(
   for (;;) {
     const page = await gateway.query({ ...plan.input, Limit: limit, ExclusiveStartKey: startKey });
     const items = page.Items ?? [];
-    const kept = items.filter(keep);
+    // Tombstones (young deleted objects) sit in base-table partitions; they are never a match.
+    const kept = items.filter((item) => !isTombstone(item) && keep(item));
     matched.push(...kept);
     pages += 1;
     itemsRead += page.ScannedCount ?? items.length;

@@ -5,6 +5,8 @@
 export const TABLE_LAYOUT = {
   partitionKey: 'objectType',
   sortKey: 'id',
+  /** Epoch seconds after which DynamoDB removes the item (tombstones of deleted objects). */
+  timeToLiveAttribute: 'expiresAt',
   indexes: {
     programName: { indexName: 'programName-index', partitionKey: 'objectType', sortKey: 'programName' },
     programID: { indexName: 'programID-index', partitionKey: 'programID', sortKey: 'id' },

@@ -5,21 +5,45 @@ import { itemVersion, type Item } from './item-codec';
 import { TABLE_LAYOUT } from './table-layout';
 
 /**
+ * How long after its create an object's delete leaves a tombstone: longer than the SDK can still
+ * be retrying that create (three attempts, each bounded by the request timeout).
+ */
+export const TOMBSTONE_WINDOW_MS = 5 * 60_000;
+/** When DynamoDB's time to live removes a tombstone (the table's TTL attribute). */
+export const TOMBSTONE_TTL_SECONDS = 24 * 3600;
+const DELETED_AT = 'deletedAt';
+/** When the item was first written (this server's clock, epoch ms); items from before have none. */
+const CREATED_AT = 'createdAt';
+
+/** A deleted object's stand-in: no data and no index attributes, so no query or read shows it. */
+export function isTombstone(item: Item | undefined): boolean {
+  return item?.[DELETED_AT] !== undefined;
+}
+
+/**
  * Conditional writes of object items that recognise their own success. The SDK retries a request
  * whose answer was lost; if the first attempt was applied, the retry fails its condition. Each
  * write therefore stores a token of its own, and a failed condition is resolved by reading the
  * item: our token there means the write happened.
+ *
+ * A retried create could also land after the object was deleted, bringing it back: deleting a
+ * young object therefore leaves a tombstone for a day (DynamoDB's TTL removes it), on which such
+ * a retry fails its condition.
  */
 export class VersionedItems {
-  constructor(private readonly gateway: DynamoGateway) {}
+  constructor(
+    private readonly gateway: DynamoGateway,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   key(objectType: string, id: string): Item {
     return { [TABLE_LAYOUT.partitionKey]: { S: objectType }, [TABLE_LAYOUT.sortKey]: { S: id } };
   }
 
+  /** The object's item; undefined when it does not exist or was deleted. */
   async read(objectType: StoredObjectType, id: string): Promise<Item | undefined> {
-    const result = await this.gateway.get({ TableName: this.gateway.tableName, Key: this.key(objectType, id), ConsistentRead: true });
-    return result.Item;
+    const item = await this.readRaw(this.key(objectType, id));
+    return isTombstone(item) ? undefined : item;
   }
 
   async exists(objectType: StoredObjectType, id: string): Promise<boolean> {
@@ -27,64 +51,93 @@ export class VersionedItems {
       TableName: this.gateway.tableName,
       Key: this.key(objectType, id),
       ConsistentRead: true,
-      ProjectionExpression: '#id',
-      ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
+      ProjectionExpression: '#id, #deleted',
+      ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey, '#deleted': DELETED_AT },
     });
-    return result.Item !== undefined;
+    return result.Item !== undefined && !isTombstone(result.Item);
   }
 
-  /** Writes a new item; false when an item with its key exists already. Returns the item as written. */
+  /**
+   * Writes a new item; undefined when another item holds its key. Ids are made by this server and
+   * never reused, so a failed condition with nothing there now means that this very write landed
+   * (its answer lost) and was deleted since: it happened.
+   */
   async create(item: Item): Promise<Item | undefined> {
-    const written = withToken(item);
-    const applied = await this.conditionally(written, {
-      ConditionExpression: 'attribute_not_exists(#id)',
-      ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
-    });
-    return applied ? written : undefined;
+    const written = withToken({ ...item, [CREATED_AT]: { N: String(this.clock()) } });
+    try {
+      await this.gateway.put({
+        TableName: this.gateway.tableName,
+        Item: written,
+        ConditionExpression: 'attribute_not_exists(#id)',
+        ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
+      });
+      return written;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const now = await this.readRaw(keyOf(written));
+    return !now || now.writeToken?.S === written.writeToken.S ? written : undefined;
   }
 
   /** Replaces `current` with `next` unless someone wrote in between; undefined when they did. */
   async replace(current: Item, next: Item): Promise<Item | undefined> {
-    const written = withToken(next);
-    const applied = await this.conditionally(written, {
-      ConditionExpression: '#version = :version',
-      ExpressionAttributeNames: { '#version': 'version' },
-      ExpressionAttributeValues: { ':version': { N: String(itemVersion(current)) } },
-    });
-    return applied ? written : undefined;
+    const written = withToken(current[CREATED_AT] ? { ...next, [CREATED_AT]: current[CREATED_AT] } : next);
+    try {
+      await this.gateway.put({ TableName: this.gateway.tableName, Item: written, ...unchangedSince(current) });
+      return written;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const now = await this.readRaw(keyOf(written));
+    return now?.writeToken?.S === written.writeToken.S ? written : undefined;
   }
 
   /**
-   * Deletes `current` unless someone wrote in between. Undefined when the item no longer exists
+   * Deletes `current` unless someone wrote in between. Undefined when the object no longer exists
    * (deleted by this call, by a retried attempt of it, or by a concurrent delete: final either
    * way); otherwise the newer version that stands.
    */
   async remove(current: Item): Promise<Item | undefined> {
+    const now = this.clock();
     try {
-      await this.gateway.delete({
-        TableName: this.gateway.tableName,
-        Key: this.key(current[TABLE_LAYOUT.partitionKey].S as string, current[TABLE_LAYOUT.sortKey].S as string),
-        ConditionExpression: '#version = :version',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':version': { N: String(itemVersion(current)) } },
-      });
+      if (now - Number(current[CREATED_AT]?.N ?? Number.NEGATIVE_INFINITY) < TOMBSTONE_WINDOW_MS) {
+        await this.gateway.put({
+          TableName: this.gateway.tableName,
+          Item: withToken({
+            ...keyOf(current),
+            version: { N: String(itemVersion(current) + 1) },
+            [DELETED_AT]: { N: String(now) },
+            [TABLE_LAYOUT.timeToLiveAttribute]: { N: String(Math.floor(now / 1000) + TOMBSTONE_TTL_SECONDS) },
+          }),
+          ...unchangedSince(current),
+        });
+      } else {
+        await this.gateway.delete({ TableName: this.gateway.tableName, Key: keyOf(current), ...unchangedSince(current) });
+      }
       return undefined;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    return this.read(current[TABLE_LAYOUT.partitionKey].S as StoredObjectType, current[TABLE_LAYOUT.sortKey].S as string);
+    const after = await this.readRaw(keyOf(current));
+    return isTombstone(after) ? undefined : after;
   }
 
-  private async conditionally(item: Item, condition: { ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Item }): Promise<boolean> {
-    try {
-      await this.gateway.put({ TableName: this.gateway.tableName, Item: item, ...condition });
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-    const now = await this.read(item[TABLE_LAYOUT.partitionKey].S as StoredObjectType, item[TABLE_LAYOUT.sortKey].S as string);
-    return now?.writeToken?.S === item.writeToken.S;
+  private async readRaw(key: Item): Promise<Item | undefined> {
+    const result = await this.gateway.get({ TableName: this.gateway.tableName, Key: key, ConsistentRead: true });
+    return result.Item;
   }
+}
+
+function keyOf(item: Item): Item {
+  return { [TABLE_LAYOUT.partitionKey]: item[TABLE_LAYOUT.partitionKey], [TABLE_LAYOUT.sortKey]: item[TABLE_LAYOUT.sortKey] };
+}
+
+function unchangedSince(current: Item) {
+  return {
+    ConditionExpression: '#version = :version',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':version': { N: String(itemVersion(current)) } },
+  };
 }
 
 function withToken(item: Item): Item {

@@ -1,0 +1,28 @@
+import type { DynamoDBRecord } from 'aws-lambda';
+import { changeFromStreamRecord } from '../../../../lambdas/core/notifications/stream-records';
+import { toItem } from '../../../../lambdas/core/storage/dynamo/item-codec';
+import { aProgram } from '../../../support/fixtures';
+
+const program = aProgram({ programName: 'Streamed' });
+const item = toItem(program, 1);
+const tombstone = { objectType: item.objectType, id: item.id, version: { N: '2' }, deletedAt: { N: '1' }, expiresAt: { N: '2' } };
+const record = (eventName: DynamoDBRecord['eventName'], images: { OldImage?: object; NewImage?: object }) =>
+  ({ eventName, dynamodb: images }) as unknown as DynamoDBRecord;
+
+test('a young object replaced by its tombstone is a DELETE carrying the object', () => {
+  expect(changeFromStreamRecord(record('MODIFY', { OldImage: item, NewImage: tombstone }))).toMatchObject({
+    objectType: 'PROGRAM',
+    operation: 'DELETE',
+    object: { id: program.id, programName: 'Streamed' },
+  });
+});
+
+test('the tombstone’s own removal by its time to live tells nobody anything', () => {
+  expect(changeFromStreamRecord(record('REMOVE', { OldImage: tombstone }))).toBeUndefined();
+});
+
+test('creates, updates and deletes of objects map one to one', () => {
+  expect(changeFromStreamRecord(record('INSERT', { NewImage: item }))?.operation).toBe('CREATE');
+  expect(changeFromStreamRecord(record('MODIFY', { OldImage: item, NewImage: toItem(program, 2) }))?.operation).toBe('UPDATE');
+  expect(changeFromStreamRecord(record('REMOVE', { OldImage: item }))?.operation).toBe('DELETE');
+});
