@@ -1,4 +1,5 @@
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isTombstone } from '../../lambdas/core/storage/dynamo/versioned-items';
 import { PENDING_PURGE } from '../../lambdas/core/storage/dynamo/item-codec';
 import type { FaultProxy, ProxyLogEntry } from './faults';
 import { tokenOf, type Exchange, type ObjectKind, type Workload } from './fault-workload';
@@ -94,7 +95,8 @@ async function readPartition(client: DynamoDBClient, tableName: string, partitio
     items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return items;
+  // A tombstone (a young object's delete) stands for no object.
+  return items.filter((item) => !isTombstone(item));
 }
 
 /** Every invariant, in the order a run establishes them; faults must be off already. */
