@@ -4,6 +4,7 @@ import { changeFromStreamRecord } from './core/notifications/stream-records';
 import { notifierFor, type Notifier } from './core/notifications/notifier';
 import { SqsRetries } from './core/notifications/sqs-retries';
 import type { Delivery } from './core/notifications/change';
+import { withDeadline } from './core/deadline';
 import { logger } from './core/logger';
 import { vtnConfig, vtnStorage } from './core/runtime';
 import type { VtnStorage } from './core/storage/port';
@@ -39,14 +40,14 @@ function webhookNotifier(): Notifier {
 export async function handler(event: DynamoDBStreamEvent | SQSEvent, context?: Context): Promise<DynamoDBBatchResponse | SQSBatchResponse> {
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - QUEUEING_RESERVE_MS : Infinity;
   const records = event.Records as (DynamoDBStreamEvent['Records'][number] | SQSEvent['Records'][number])[];
-  const failures = await Promise.all(
+  const failures = await withDeadline(deadline, () => Promise.all(
     records.map(async (record) => {
       try {
         if ('messageId' in record) {
-          await webhookNotifier().redeliver(JSON.parse(record.body) as Delivery, deadline);
+          await webhookNotifier().redeliver(JSON.parse(record.body) as Delivery);
         } else {
           const change = changeFromStreamRecord(record);
-          if (change) await webhookNotifier().notify(change, deadline);
+          if (change) await webhookNotifier().notify(change);
         }
         return undefined;
       } catch (error) {
@@ -55,6 +56,6 @@ export async function handler(event: DynamoDBStreamEvent | SQSEvent, context?: C
         return { itemIdentifier };
       }
     }),
-  );
+  ));
   return { batchItemFailures: failures.filter((failure) => failure !== undefined) };
 }

@@ -1,3 +1,4 @@
+import { timeLeftMs } from '../deadline';
 import type { Logger } from '../logger';
 import { NotFoundError } from '../errors';
 import type { SubscriptionStore } from '../storage/port';
@@ -47,9 +48,9 @@ export class RetryPolicy {
  * up to the client's concurrency, shared by every change and retry this notifier handles; each
  * failure goes to the retry scheduler.
  *
- * `deadline` (epoch ms) is when the caller must be done, a Lambda invocation's end less what it
- * needs to queue: a delivery that would not start in time to finish by then is queued for
- * retry untried (same attempt), rather than let the invocation time out and be redone whole.
+ * The caller's deadline (see withDeadline: a Lambda invocation's end less what it needs to
+ * queue) bounds the deliveries: one that would not start in time to finish by then is queued
+ * for retry untried (same attempt), rather than let the invocation time out and be redone whole.
  */
 export class Notifier {
   private readonly client: WebhookClient;
@@ -61,9 +62,9 @@ export class Notifier {
     this.client = new WebhookClient(options.webhook);
   }
 
-  async notify(change: Change, deadline = Infinity): Promise<{ delivered: number; failed: number }> {
+  async notify(change: Change): Promise<{ delivered: number; failed: number }> {
     const deliveries = deliveriesFor(change, await this.subscriptions.all());
-    const results = await Promise.all(deliveries.map((delivery) => this.attempt(delivery, deadline)));
+    const results = await Promise.all(deliveries.map((delivery) => this.attempt(delivery)));
     const delivered = results.filter(Boolean).length;
     return { delivered, failed: results.length - delivered };
   }
@@ -72,7 +73,7 @@ export class Notifier {
    * A later attempt of a failed delivery. The subscription is read again: if it is gone, or no
    * longer has this callback, the delivery is dropped; otherwise its current token is used.
    */
-  async redeliver(delivery: Delivery, deadline = Infinity): Promise<boolean> {
+  async redeliver(delivery: Delivery): Promise<boolean> {
     let subscription;
     try {
       subscription = await this.subscriptions.get(delivery.subscriptionID);
@@ -82,7 +83,7 @@ export class Notifier {
     }
     const operation = subscription.objectOperations.find((candidate) => candidate.callbackUrl === delivery.callbackUrl);
     if (!operation) return this.drop(delivery, 'the subscription no longer uses this callback');
-    return this.attempt({ ...delivery, bearerToken: operation.bearerToken }, deadline);
+    return this.attempt({ ...delivery, bearerToken: operation.bearerToken });
   }
 
   /** Closes the client's kept connections (tests, benchmark). */
@@ -90,9 +91,9 @@ export class Notifier {
     this.client.close();
   }
 
-  private async attempt(target: DeliveryTarget, deadline: number): Promise<boolean> {
+  private async attempt(target: DeliveryTarget): Promise<boolean> {
     const { bearerToken, ...delivery } = target;
-    const startBy = deadline - this.options.webhook.timeoutMs;
+    const startBy = Date.now() + timeLeftMs() - this.options.webhook.timeoutMs;
     const result = await this.client.post(delivery.callbackUrl, delivery.notification, bearerToken, startBy);
     const fields = {
       subscriptionID: delivery.subscriptionID,
