@@ -4,8 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '\\.[jt]s$': '<rootDir>/test/support/esbuild-transform.js' },
-  // temporal-polyfill, its helper package and middy ship only ES modules.
-  transformIgnorePatterns: ['/node_modules/(?!(temporal-polyfill|temporal-utils|@middy)/)'],
+  // temporal-polyfill, its helper package, middy and jose ship only ES modules.
+  transformIgnorePatterns: ['/node_modules/(?!(temporal-polyfill|temporal-utils|@middy|jose)/)'],
   setupFiles: ['<rootDir>/test/support/environment.js'],
   testTimeout: 30000,
 };

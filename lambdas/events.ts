@@ -2,6 +2,7 @@ import { booleanParam, dateTimeParam, PAGE_PARAMS, repeatedParam, stringParam } 
 import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { objectID, target } from './core/openadr/validation';
 import { logger } from './core/logger';
+import type { VtnOperations } from './core/operations/operations';
 import { vtn } from './core/runtime';
 
 const EVENT_SEARCH = {
@@ -14,16 +15,19 @@ const EVENT_SEARCH = {
   dateEnd: dateTimeParam,
 };
 
-const routes: RouteTable = {
-  '/events': {
-    GET: async (request) => ok(await vtn().listEvents(request.query(EVENT_SEARCH))),
-    POST: async (request) => created(await vtn().createEvent(request.json())),
-  },
-  '/events/{eventID}': {
-    GET: async (request) => ok(await vtn().getEvent(request.id('eventID'))),
-    PUT: async (request) => ok(await vtn().updateEvent(request.id('eventID'), request.json())),
-    DELETE: async (request) => ok(await vtn().deleteEvent(request.id('eventID'))),
-  },
-};
+/** The routes over `vtn`: this instance's operations here, a test's own elsewhere. */
+export function eventRoutes(vtn: () => VtnOperations): RouteTable {
+  return {
+    '/events': {
+      GET: { scope: 'read_targets', handle: async ({ caller, query }) => ok(await vtn().listEvents(caller, query(EVENT_SEARCH))) },
+      POST: { scope: 'write_events', handle: async ({ caller, json }) => created(await vtn().createEvent(caller, json())) },
+    },
+    '/events/{eventID}': {
+      GET: { scope: 'read_targets', handle: async ({ caller, id }) => ok(await vtn().getEvent(caller, id('eventID'))) },
+      PUT: { scope: 'write_events', handle: async ({ caller, id, json }) => ok(await vtn().updateEvent(caller, id('eventID'), json())) },
+      DELETE: { scope: 'write_events', handle: async ({ caller, id }) => ok(await vtn().deleteEvent(caller, id('eventID'))) },
+    },
+  };
+}
 
-export const handler = httpHandler(routes, logger());
+export const handler = httpHandler(eventRoutes(vtn), logger());

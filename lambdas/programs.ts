@@ -2,18 +2,24 @@ import { PAGE_PARAMS, repeatedParam } from './core/http/query';
 import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { target } from './core/openadr/validation';
 import { logger } from './core/logger';
+import type { VtnOperations } from './core/operations/operations';
 import { vtn } from './core/runtime';
 
-const routes: RouteTable = {
-  '/programs': {
-    GET: async (request) => ok(await vtn().listPrograms(request.query({ ...PAGE_PARAMS, targets: repeatedParam(target) }))),
-    POST: async (request) => created(await vtn().createProgram(request.json())),
-  },
-  '/programs/{programID}': {
-    GET: async (request) => ok(await vtn().getProgram(request.id('programID'))),
-    PUT: async (request) => ok(await vtn().updateProgram(request.id('programID'), request.json())),
-    DELETE: async (request) => ok(await vtn().deleteProgram(request.id('programID'))),
-  },
-};
+const PROGRAM_SEARCH = { ...PAGE_PARAMS, targets: repeatedParam(target) };
 
-export const handler = httpHandler(routes, logger());
+/** The routes over `vtn`: this instance's operations here, a test's own elsewhere. */
+export function programRoutes(vtn: () => VtnOperations): RouteTable {
+  return {
+    '/programs': {
+      GET: { scope: 'read_targets', handle: async ({ caller, query }) => ok(await vtn().listPrograms(caller, query(PROGRAM_SEARCH))) },
+      POST: { scope: 'write_programs', handle: async ({ caller, json }) => created(await vtn().createProgram(caller, json())) },
+    },
+    '/programs/{programID}': {
+      GET: { scope: 'read_targets', handle: async ({ caller, id }) => ok(await vtn().getProgram(caller, id('programID'))) },
+      PUT: { scope: 'write_programs', handle: async ({ caller, id, json }) => ok(await vtn().updateProgram(caller, id('programID'), json())) },
+      DELETE: { scope: 'write_programs', handle: async ({ caller, id }) => ok(await vtn().deleteProgram(caller, id('programID'))) },
+    },
+  };
+}
+
+export const handler = httpHandler(programRoutes(vtn), logger());

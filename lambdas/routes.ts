@@ -22,7 +22,12 @@ export const RESOURCES: readonly ResourceEntry[] = [
   { name: 'events', paths: ['/events', '/events/{eventID}'], tableActions: READ_WRITE },
   { name: 'subscriptions', paths: ['/subscriptions', '/subscriptions/{subscriptionID}'], tableActions: READ_WRITE },
   { name: 'notifiers', paths: ['/notifiers'], tableActions: [] },
+  // The token endpoint reads the client registry; the key set is served beside the API.
+  { name: 'auth', paths: ['/auth/server', '/auth/token', '/.well-known/jwks.json'], tableActions: ['dynamodb:GetItem'] },
 ];
+
+/** The route of the token endpoint, which the stack throttles on its own. */
+export const TOKEN_PATH = '/auth/token';
 
 /**
  * The entry that answers requests no route matches (API Gateway's `$default` route), so that an

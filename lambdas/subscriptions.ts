@@ -3,6 +3,7 @@ import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { OBJECT_TYPES } from './core/openadr/types';
 import { clientName, objectID, oneOfValues } from './core/openadr/validation';
 import { logger } from './core/logger';
+import type { VtnOperations } from './core/operations/operations';
 import { vtn } from './core/runtime';
 
 const SUBSCRIPTION_SEARCH = {
@@ -12,16 +13,19 @@ const SUBSCRIPTION_SEARCH = {
   objects: repeatedParam(oneOfValues(OBJECT_TYPES)),
 };
 
-const routes: RouteTable = {
-  '/subscriptions': {
-    GET: async (request) => ok(await vtn().listSubscriptions(request.query(SUBSCRIPTION_SEARCH))),
-    POST: async (request) => created(await vtn().createSubscription(request.json())),
-  },
-  '/subscriptions/{subscriptionID}': {
-    GET: async (request) => ok(await vtn().getSubscription(request.id('subscriptionID'))),
-    PUT: async (request) => ok(await vtn().updateSubscription(request.id('subscriptionID'), request.json())),
-    DELETE: async (request) => ok(await vtn().deleteSubscription(request.id('subscriptionID'))),
-  },
-};
+/** The routes over `vtn`: this instance's operations here, a test's own elsewhere. */
+export function subscriptionRoutes(vtn: () => VtnOperations): RouteTable {
+  return {
+    '/subscriptions': {
+      GET: { scope: 'read_ven_objects', handle: async ({ caller, query }) => ok(await vtn().listSubscriptions(caller, query(SUBSCRIPTION_SEARCH))) },
+      POST: { scope: 'write_subscriptions', handle: async ({ caller, json }) => created(await vtn().createSubscription(caller, json())) },
+    },
+    '/subscriptions/{subscriptionID}': {
+      GET: { scope: 'read_ven_objects', handle: async ({ caller, id }) => ok(await vtn().getSubscription(caller, id('subscriptionID'))) },
+      PUT: { scope: 'write_subscriptions', handle: async ({ caller, id, json }) => ok(await vtn().updateSubscription(caller, id('subscriptionID'), json())) },
+      DELETE: { scope: 'write_subscriptions', handle: async ({ caller, id }) => ok(await vtn().deleteSubscription(caller, id('subscriptionID'))) },
+    },
+  };
+}
 
-export const handler = httpHandler(routes, logger());
+export const handler = httpHandler(subscriptionRoutes(vtn), logger());

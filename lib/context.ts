@@ -7,7 +7,9 @@ export class ContextError extends Error {}
  * Stack settings from CDK context (`-c key=value` or cdk.json), each checked with a message
  * naming the key: stage, tableName, destroyOnRemoval, firstDeploy, programCacheTtlMs,
  * eventCacheTtlMs, cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated),
- * notifierConcurrency.
+ * notifierConcurrency; access tokens: tokenIssuer, tokenAudience, tokenLifetimeSeconds,
+ * tokenThrottleRate, tokenThrottleBurst, externalIssuer, externalJwksUrl, externalAudience,
+ * externalScopePrefix, externalClientIdClaim, externalScopeClaim.
  */
 export function vtnStackProps(context: (key: string) => unknown): VtnStackProps {
   const text = (key: string) => {
@@ -34,6 +36,15 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
   }
   const rateLimit = count('throttleRate');
   const burstLimit = count('throttleBurst');
+  const tokenLifetimeSeconds = count('tokenLifetimeSeconds');
+  if (tokenLifetimeSeconds !== undefined && (tokenLifetimeSeconds < 60 || tokenLifetimeSeconds > 86_400)) {
+    throw new ContextError(`context tokenLifetimeSeconds must be 60 to 86400, got ${tokenLifetimeSeconds}`);
+  }
+  const tokenRate = count('tokenThrottleRate');
+  const tokenBurst = count('tokenThrottleBurst');
+  const externalIssuer = text('externalIssuer');
+  const externalJwksUrl = text('externalJwksUrl');
+  if (Boolean(externalIssuer) !== Boolean(externalJwksUrl)) throw new ContextError('context externalIssuer and externalJwksUrl must be given together');
   return {
     stage,
     tableName: text('tableName'),
@@ -45,5 +56,22 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
     throttle: rateLimit !== undefined || burstLimit !== undefined ? { rateLimit: rateLimit ?? 500, burstLimit: burstLimit ?? 1000 } : undefined,
     corsOrigins: text('corsOrigins')?.split(',').map((origin) => origin.trim()).filter(Boolean),
     notifierConcurrency,
+    auth: {
+      tokenIssuer: text('tokenIssuer'),
+      tokenAudience: text('tokenAudience'),
+      tokenLifetimeSeconds,
+      tokenThrottle: tokenRate !== undefined || tokenBurst !== undefined ? { rateLimit: tokenRate ?? 10, burstLimit: tokenBurst ?? 20 } : undefined,
+      external:
+        externalIssuer && externalJwksUrl
+          ? {
+              issuer: externalIssuer,
+              jwksUrl: externalJwksUrl,
+              audience: text('externalAudience'),
+              scopePrefix: text('externalScopePrefix'),
+              clientIdClaim: text('externalClientIdClaim'),
+              scopeClaim: text('externalScopeClaim'),
+            }
+          : undefined,
+    },
   };
 }

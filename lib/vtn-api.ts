@@ -1,6 +1,7 @@
 import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CfnStage,
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
@@ -17,8 +18,9 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HANDLER_TIMEOUT_MS } from '../lambdas/core/deadline';
 import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
-import { BASE_PATH, FALLBACK_RESOURCE, RESOURCES } from '../lambdas/routes';
+import { BASE_PATH, FALLBACK_RESOURCE, RESOURCES, TOKEN_PATH } from '../lambdas/routes';
 import { vtnFunction } from './vtn-function';
+import type { VtnTokenKey } from './vtn-token-key';
 
 export interface VtnApiProps {
   table: ITable;
@@ -30,6 +32,12 @@ export interface VtnApiProps {
   /** Origins allowed by CORS; none (the default) means no CORS headers at all. */
   corsOrigins: string[];
   logRemovalPolicy: RemovalPolicy;
+  /** The key that signs tokens: the token function may sign with it, every function gets its public half. */
+  tokenKey: VtnTokenKey;
+  /** Token settings for every function's environment; VTN_TOKEN_ISSUER defaults to the API's URL. */
+  authEnvironment: Record<string, string>;
+  /** Requests per second to the token endpoint, each a slow hash, and the burst above it. */
+  tokenThrottle: { rateLimit: number; burstLimit: number };
 }
 
 
@@ -65,7 +73,7 @@ export class VtnApi extends Construct {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
     });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -89,11 +97,14 @@ export class VtnApi extends Construct {
       },
     });
 
+    // Tokens name the API as issuer and audience unless configured otherwise (a custom domain).
+    const authEnvironment = { VTN_TOKEN_ISSUER: `${this.api.apiEndpoint}${BASE_PATH}`, VTN_TOKEN_PUBLIC_KEY: props.tokenKey.publicKey, ...props.authEnvironment };
     for (const resource of RESOURCES) {
+      const signsTokens = resource.paths.includes(TOKEN_PATH);
       const fn = vtnFunction(this, pascal(resource.name), {
         entry: resource.name,
         table,
-        environment: props.cacheEnvironment,
+        environment: { ...props.cacheEnvironment, ...authEnvironment, ...(signsTokens ? { VTN_TOKEN_KMS_KEY_ID: props.tokenKey.key.keyArn } : {}) },
         memorySize: 1024,
         // API Gateway gives up after 30 s. A request stops its work shortly before this
         // timeout and answers 503 (lambdas/core/deadline.ts).
@@ -111,12 +122,14 @@ export class VtnApi extends Construct {
           }),
         );
       }
+      if (signsTokens) props.tokenKey.grantSign(fn);
       this.functions[resource.name] = fn;
 
       const integration = new HttpLambdaIntegration(`${pascal(resource.name)}Integration`, fn);
       for (const path of resource.paths) {
         // ANY, so that the handler answers a wrong method with 405 and a problem body.
-        this.api.addRoutes({ path: `${BASE_PATH}${path}`, methods: [HttpMethod.ANY], integration });
+        const routes = this.api.addRoutes({ path: `${BASE_PATH}${path}`, methods: [HttpMethod.ANY], integration });
+        if (path === TOKEN_PATH) throttleRoute(stage, `ANY ${BASE_PATH}${path}`, routes[0], props.tokenThrottle);
       }
       if (resource.name === FALLBACK_RESOURCE) {
         // Paths no route names get a problem 404 rather than API Gateway's own body.
@@ -124,6 +137,15 @@ export class VtnApi extends Construct {
       }
     }
   }
+}
+
+/** A route's own throttle, below the stage's (HttpStage has no property for it). */
+function throttleRoute(stage: HttpStage, routeKey: string, route: HttpRoute, throttle: { rateLimit: number; burstLimit: number }): void {
+  (stage.node.defaultChild as CfnStage).routeSettings = {
+    [routeKey]: { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit },
+  };
+  // The stage may name the route only once it exists.
+  stage.node.addDependency(route);
 }
 
 function pascal(name: string): string {

@@ -5,6 +5,7 @@ import { BASE_PATH } from '../lambdas/routes';
 import { VtnApi } from './vtn-api';
 import { VtnNotifications } from './vtn-notifications';
 import { VtnTable } from './vtn-table';
+import { VtnTokenKey } from './vtn-token-key';
 
 export interface VtnStackProps extends StackProps {
   /** Names the deployment (dev, test, prod); part of the table name when none is given. */
@@ -26,12 +27,26 @@ export interface VtnStackProps extends StackProps {
   webhookTimeoutMs?: number;
   /** Concurrency reserved for the webhook notifier (see VtnNotifications); none by default. */
   notifierConcurrency?: number;
+  auth?: VtnAuthSettings;
+}
+
+/** Access tokens: what the functions' VTN_TOKEN_* and VTN_EXTERNAL_* settings say (README, Configuration). */
+export interface VtnAuthSettings {
+  /** `iss` and `aud` of the VTN's tokens; the API's URL by default (set them for a custom domain). */
+  tokenIssuer?: string;
+  tokenAudience?: string;
+  tokenLifetimeSeconds?: number;
+  /** The token endpoint's own throttle: 10 requests a second, bursts of 20, by default. */
+  tokenThrottle?: { rateLimit: number; burstLimit: number };
+  /** Another identity provider whose tokens are accepted too. */
+  external?: { issuer: string; jwksUrl: string; audience?: string; scopePrefix?: string; clientIdClaim?: string; scopeClaim?: string };
 }
 
 export class VtnStack extends Stack {
   readonly table: VtnTable;
   readonly api: VtnApi;
   readonly notifications: VtnNotifications;
+  readonly tokenKey: VtnTokenKey;
 
   constructor(scope: Construct, id: string, props: VtnStackProps) {
     super(scope, id, props);
@@ -47,6 +62,7 @@ export class VtnStack extends Stack {
       VTN_CACHE_COHERENCE_MS: String(props.cacheCoherenceMs ?? 1_000),
     };
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    this.tokenKey = new VtnTokenKey(this, 'TokenKey', { table: this.table.table, logRetention, logRemovalPolicy: removalPolicy });
     this.api = new VtnApi(this, 'Api', {
       table: this.table.table,
       cacheEnvironment,
@@ -54,6 +70,9 @@ export class VtnStack extends Stack {
       corsOrigins: props.corsOrigins ?? [],
       logRetention,
       logRemovalPolicy: removalPolicy,
+      tokenKey: this.tokenKey,
+      authEnvironment: authEnvironment(props.auth ?? {}),
+      tokenThrottle: props.auth?.tokenThrottle ?? { rateLimit: 10, burstLimit: 20 },
     });
     this.notifications = new VtnNotifications(this, 'Notifications', {
       table: this.table.table,
@@ -68,8 +87,25 @@ export class VtnStack extends Stack {
       value: `${this.api.api.apiEndpoint}${BASE_PATH}`,
     });
     new CfnOutput(this, 'TableName', { description: 'The DynamoDB table', value: this.table.table.tableName });
+    new CfnOutput(this, 'JwksUrl', { description: "The public keys that verify the VTN's access tokens", value: `${this.api.api.apiEndpoint}${BASE_PATH}/.well-known/jwks.json` });
     acknowledgeNagFindings(this);
   }
+}
+
+/** The settings given, as the functions' environment names them. */
+function authEnvironment(auth: VtnAuthSettings): Record<string, string> {
+  const settings: Record<string, string | number | undefined> = {
+    VTN_TOKEN_ISSUER: auth.tokenIssuer,
+    VTN_TOKEN_AUDIENCE: auth.tokenAudience,
+    VTN_TOKEN_LIFETIME_S: auth.tokenLifetimeSeconds,
+    VTN_EXTERNAL_ISSUER: auth.external?.issuer,
+    VTN_EXTERNAL_JWKS_URL: auth.external?.jwksUrl,
+    VTN_EXTERNAL_AUDIENCE: auth.external?.audience,
+    VTN_EXTERNAL_SCOPE_PREFIX: auth.external?.scopePrefix,
+    VTN_EXTERNAL_CLIENT_ID_CLAIM: auth.external?.clientIdClaim,
+    VTN_EXTERNAL_SCOPE_CLAIM: auth.external?.scopeClaim,
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined).map(([name, value]) => [name, String(value)]));
 }
 
 /** cdk-nag AwsSolutions findings this stack accepts, each with its reason. */
@@ -78,7 +114,7 @@ function acknowledgeNagFindings(stack: Stack): void {
     {
       id: 'AwsSolutions-APIG4',
       reason:
-        'OpenADR 3 client authentication (OAuth2 bearer tokens) is not implemented yet; the README tells operators to keep the API private until it is.',
+        "Authorization is enforced in the functions: every route but the spec's /auth routes and the public key set verifies the OAuth2 bearer token and the operation's scope, answering 401 and 403 as OpenADR problems, which API Gateway authorizers cannot.",
     },
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

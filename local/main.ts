@@ -1,5 +1,5 @@
 import { ConfigError } from '../lambdas/core/config';
-import { localOptions, LocalSettingsError, startLocalVtn } from './vtn';
+import { localOptions, LocalSettingsError, startLocalVtn, type LocalVtn } from './vtn';
 
 async function main(): Promise<void> {
   const options = localOptions();
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     process.env.VTN_WEBHOOK_ALLOW_PRIVATE === 'true'
       ? 'webhooks may call local and private addresses'
       : 'webhooks to local or private addresses are refused (VTN_WEBHOOK_ALLOW_PRIVATE=true allows them)';
-  process.stdout.write(`OpenADR 3.1.0 VTN listening on ${vtn.url}\n  table ${vtn.tableName} on ${database}\n  ${webhooks}\n  Ctrl-C stops it\n`);
+  process.stdout.write(`OpenADR 3.1.0 VTN listening on ${vtn.url}\n  table ${vtn.tableName} on ${database}\n  ${webhooks}\n${authentication(vtn)}  Ctrl-C stops it\n`);
 
   let stopping = false;
   const stop = () => {
@@ -28,6 +28,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** How to get a token: the clients this start made (their secrets are shown only now), with a curl line. */
+function authentication(vtn: LocalVtn): string {
+  if (!vtn.authentication) {
+    return '  WARNING: VTN_AUTH=off: no authentication; every caller acts as a BL with every scope. Never expose this VTN.\n';
+  }
+  const tokenUrl = `${vtn.url}/auth/token`;
+  if (vtn.generatedClients.length === 0) return `  access tokens from ${tokenUrl} (npm run clients -- list shows the clients)\n`;
+  const lines = vtn.generatedClients.map(({ clientID, role, clientSecret }) => `    ${clientID.padEnd(8)} ${role.padEnd(4)} ${clientSecret}\n`);
+  const { clientID, clientSecret } = vtn.generatedClients[0];
+  return (
+    '  clients made for this VTN (the secrets are shown only now):\n' +
+    lines.join('') +
+    `  a token: curl -s ${tokenUrl} -d grant_type=client_credentials -d client_id=${clientID} -d client_secret=${clientSecret}\n`
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,21 +1,40 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { resetAuthentication } from '../lambdas/core/auth/authentication';
+import { ClientSpecError, registration, type ClientSpec } from '../lambdas/core/auth/clients';
+import { useLocalSigningKey } from '../lambdas/core/auth/token-keys';
+import { resetTokenService } from '../lambdas/core/auth/token-service';
 import { readConfig } from '../lambdas/core/config';
 import { resetRuntime } from '../lambdas/core/runtime';
+import { DynamoClientStore } from '../lambdas/core/storage/dynamo/clients';
 import { ensureTable } from '../lambdas/core/storage/dynamo/ensure-table';
+import { DynamoGateway } from '../lambdas/core/storage/dynamo/gateway';
+import type { ClientStore } from '../lambdas/core/storage/port';
 import { BASE_PATH } from '../lambdas/routes';
 import { localDynamoClient, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamodb';
 import { createApiGatewayServer } from './server';
+import { localSigningKeyIn } from './signing-key';
 
 export interface LocalVtnOptions {
   host: string;
   port: number;
-  /** Where the embedded database keeps its files; `memory` keeps none. Ignored with an endpoint. */
+  /** Where the embedded database (unless an endpoint is given) and the token signing key live; `memory` keeps neither. */
   dataDir: string;
   /** An existing DynamoDB endpoint (DynamoDB Local, AWS) instead of the embedded database. */
   dynamodbEndpoint?: string;
   tableName?: string;
+  /** Clients to register (replacing any of the same id); without them, a first start makes one BL and one VEN client. */
+  clients?: ClientSpec[];
+  /** `iss` and `aud` of the tokens; by default the VTN's own URL. */
+  tokenIssuer?: string;
+}
+
+/** A client the local VTN made, with the only copy of its secret. */
+export interface GeneratedClient {
+  clientID: string;
+  role: string;
+  clientSecret: string;
 }
 
 export interface LocalVtn {
@@ -24,6 +43,10 @@ export interface LocalVtn {
   /** Where the database is: the embedded one's endpoint or the one given. */
   databaseEndpoint: string;
   tableName: string;
+  /** False with VTN_AUTH=off. */
+  authentication: boolean;
+  /** The clients this start made (a first start without VTN_CLIENTS); empty otherwise. */
+  generatedClients: GeneratedClient[];
   close(): Promise<void>;
 }
 
@@ -39,7 +62,22 @@ export function localOptions(env: NodeJS.ProcessEnv = process.env): LocalVtnOpti
     dataDir: env.VTN_DATA_DIR || '.vtn-data',
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     tableName: env.TABLE_NAME || undefined,
+    clients: env.VTN_CLIENTS ? clientsSetting(env.VTN_CLIENTS) : undefined,
+    tokenIssuer: env.VTN_TOKEN_ISSUER || undefined,
   };
+}
+
+function clientsSetting(raw: string): ClientSpec[] {
+  let clients: unknown;
+  try {
+    clients = JSON.parse(raw);
+  } catch (error) {
+    throw new LocalSettingsError(`VTN_CLIENTS must be JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(clients) || !clients.every((client) => client !== null && typeof client === 'object')) {
+    throw new LocalSettingsError('VTN_CLIENTS must be a JSON array of {"clientID", "clientSecret", "role", "scopes"?}');
+  }
+  return clients as ClientSpec[];
 }
 
 /**
@@ -49,9 +87,9 @@ export function localOptions(env: NodeJS.ProcessEnv = process.env): LocalVtnOpti
 export async function startLocalVtn(options: LocalVtnOptions): Promise<LocalVtn> {
   let embedded: EmbeddedDynamo | undefined;
   let endpoint = options.dynamodbEndpoint;
+  const dataDir = options.dataDir === 'memory' ? undefined : resolve(options.dataDir);
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   if (!endpoint) {
-    const dataDir = options.dataDir === 'memory' ? undefined : resolve(options.dataDir);
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
     embedded = await startEmbeddedDynamo({ dataDir });
     endpoint = embedded.endpoint;
     // The embedded database accepts any credentials; the SDK insists on having some.
@@ -67,8 +105,16 @@ export async function startLocalVtn(options: LocalVtnOptions): Promise<LocalVtn>
   const config = readConfig();
 
   const client = localDynamoClient(endpoint);
+  let generatedClients: GeneratedClient[] = [];
   try {
     await ensureTable(client, config.tableName);
+    if (config.auth.enabled) {
+      useLocalSigningKey(localSigningKeyIn(dataDir));
+      generatedClients = await registerClients(new DynamoClientStore(new DynamoGateway(client, config.tableName)), options.clients);
+    }
+  } catch (error) {
+    await embedded?.close();
+    throw error;
   } finally {
     client.destroy();
   }
@@ -85,15 +131,49 @@ export async function startLocalVtn(options: LocalVtnOptions): Promise<LocalVtn>
   }
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${port}${BASE_PATH}`;
+  // Tokens name this VTN as issuer and audience, as they name the API's URL in AWS.
+  process.env.VTN_TOKEN_ISSUER = options.tokenIssuer ?? url;
+  resetAuthentication();
+  resetTokenService();
   return {
-    url: `http://${host}:${port}${BASE_PATH}`,
+    url,
     databaseEndpoint: endpoint,
     tableName: config.tableName,
+    authentication: config.auth.enabled,
+    generatedClients,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
       await embedded?.close();
       resetRuntime();
+      resetAuthentication();
+      resetTokenService();
+      useLocalSigningKey(undefined);
     },
   };
+}
+
+/** The given clients (created or replaced), or, when there are none yet, one BL and one VEN client with random secrets. */
+async function registerClients(store: ClientStore, clients: ClientSpec[] | undefined): Promise<GeneratedClient[]> {
+  const now = new Date().toISOString();
+  const register = async (spec: ClientSpec) => {
+    try {
+      return await registration(spec, now);
+    } catch (error) {
+      throw error instanceof ClientSpecError ? new LocalSettingsError(`VTN_CLIENTS: ${error.message}`) : error;
+    }
+  };
+  if (clients) {
+    for (const spec of clients) await store.put((await register(spec)).record);
+    return [];
+  }
+  if ((await store.list()).length > 0) return [];
+  const generated: GeneratedClient[] = [];
+  for (const spec of [{ clientID: 'bl', role: 'BL' }, { clientID: 'ven-1', role: 'VEN' }]) {
+    const { record, secret } = await register(spec);
+    await store.create(record);
+    generated.push({ clientID: record.clientID, role: record.role, clientSecret: secret });
+  }
+  return generated;
 }

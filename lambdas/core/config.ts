@@ -17,6 +17,35 @@ export interface VtnConfig {
   indexSettleMs: number;
   logLevel: LogLevel;
   webhooks: WebhookConfig;
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  /** false only with VTN_AUTH=off: every caller is anonymous and holds every scope. */
+  enabled: boolean;
+  /** `iss` and `aud` of the VTN's own tokens. */
+  issuer: string;
+  audience: string;
+  tokenLifetimeSeconds: number;
+  /** The signing key's public half, base64 DER (SPKI), as the stack sets it; locally the key is in the data directory. */
+  publicKey?: string;
+  /** The KMS key that signs tokens (the token function only). */
+  kmsKeyId?: string;
+  /** Tokens of another identity provider that are accepted too. */
+  external?: ExternalIssuerConfig;
+}
+
+export interface ExternalIssuerConfig {
+  issuer: string;
+  jwksUrl: string;
+  /** Checked when set; Cognito's access tokens carry no `aud`. */
+  audience?: string;
+  /** Stripped from each scope, e.g. Cognito's `<resource server identifier>/`; scopes without it are ignored. */
+  scopePrefix: string;
+  /** The claim naming the client. */
+  clientIdClaim: string;
+  /** The claim holding the scopes: a space-separated string or a list (Entra ID app tokens: `roles`). */
+  scopeClaim: string;
 }
 
 export interface WebhookConfig {
@@ -43,6 +72,13 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
+function url(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  return raw;
+}
+
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '' || raw === 'false') return false;
@@ -55,10 +91,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
   if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
     throw new ConfigError(`TABLE_NAME must be 3-255 characters of a-z, A-Z, 0-9, _ - . , got "${tableName}"`);
   }
-  const endpoint = env.DYNAMODB_ENDPOINT || undefined;
-  if (endpoint && !/^https?:\/\/[^\s]+$/.test(endpoint)) {
-    throw new ConfigError(`DYNAMODB_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
-  }
+  const endpoint = url(env, 'DYNAMODB_ENDPOINT');
   const logLevel = (env.VTN_LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`VTN_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -80,5 +113,42 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
       concurrency: Math.max(1, wholeNumber(env, 'VTN_WEBHOOK_CONCURRENCY', 128)),
       notifyInline: flag(env, 'VTN_NOTIFY_INLINE'),
     },
+    auth: readAuthConfig(env),
+  };
+}
+
+export const DEFAULT_TOKEN_ISSUER = 'openadr3-vtn';
+
+function readAuthConfig(env: NodeJS.ProcessEnv): AuthConfig {
+  const mode = env.VTN_AUTH || 'on';
+  if (mode !== 'on' && mode !== 'off') throw new ConfigError(`VTN_AUTH must be on or off, got "${mode}"`);
+  const issuer = env.VTN_TOKEN_ISSUER || DEFAULT_TOKEN_ISSUER;
+  const tokenLifetimeSeconds = wholeNumber(env, 'VTN_TOKEN_LIFETIME_S', 3_600);
+  if (tokenLifetimeSeconds < 60 || tokenLifetimeSeconds > 86_400) {
+    throw new ConfigError(`VTN_TOKEN_LIFETIME_S must be 60 to 86400 seconds, got "${env.VTN_TOKEN_LIFETIME_S}"`);
+  }
+  const externalIssuer = env.VTN_EXTERNAL_ISSUER || undefined;
+  const jwksUrl = url(env, 'VTN_EXTERNAL_JWKS_URL');
+  if (Boolean(externalIssuer) !== Boolean(jwksUrl)) {
+    throw new ConfigError('VTN_EXTERNAL_ISSUER and VTN_EXTERNAL_JWKS_URL must be set together');
+  }
+  return {
+    enabled: mode === 'on',
+    issuer,
+    audience: env.VTN_TOKEN_AUDIENCE || issuer,
+    tokenLifetimeSeconds,
+    publicKey: env.VTN_TOKEN_PUBLIC_KEY || undefined,
+    kmsKeyId: env.VTN_TOKEN_KMS_KEY_ID || undefined,
+    external:
+      externalIssuer && jwksUrl
+        ? {
+            issuer: externalIssuer,
+            jwksUrl,
+            audience: env.VTN_EXTERNAL_AUDIENCE || undefined,
+            scopePrefix: env.VTN_EXTERNAL_SCOPE_PREFIX ?? '',
+            clientIdClaim: env.VTN_EXTERNAL_CLIENT_ID_CLAIM || 'sub',
+            scopeClaim: env.VTN_EXTERNAL_SCOPE_CLAIM || 'scope',
+          }
+        : undefined,
   };
 }

@@ -32,6 +32,42 @@ export class InvalidInputError extends VtnError {
   }
 }
 
+/** No access token, or one that does not verify; `challenge` is the WWW-Authenticate value. */
+export class UnauthorizedError extends VtnError {
+  readonly status = 401;
+  readonly title = 'Unauthorized';
+  constructor(message: string, readonly challenge: string) {
+    super(message);
+  }
+}
+
+/** A valid token without the scope the operation requires. */
+export class ForbiddenError extends VtnError {
+  readonly status = 403;
+  readonly title = 'Forbidden';
+  constructor(readonly scope: string) {
+    super(`this operation requires the scope ${scope}, which the access token does not carry`);
+  }
+}
+
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_scope' | 'unsupported_grant_type';
+
+/** A refused token request (RFC 6749 §5.2): answered as an OAuth2 error body, not a problem. */
+export class OAuthError extends VtnError {
+  readonly status: number;
+  readonly title: string;
+  constructor(readonly error: OAuthErrorCode, description: string) {
+    super(description);
+    this.status = error === 'invalid_client' ? 401 : 400;
+    this.title = error === 'invalid_client' ? 'Unauthorized' : 'Bad Request';
+  }
+}
+
+export class NotImplementedError extends VtnError {
+  readonly status = 501;
+  readonly title = 'Not Implemented';
+}
+
 export class NotFoundError extends VtnError {
   readonly status = 404;
   readonly title = 'Not Found';
@@ -57,4 +93,10 @@ export class StorageUnavailableError extends VtnError {
   constructor(message: string, override readonly cause?: unknown) {
     super(message);
   }
+}
+
+/** A service the VTN depends on (an identity provider's key set) did not answer: retryable. */
+export class DependencyUnavailableError extends VtnError {
+  readonly status = 503;
+  readonly title = 'Service Unavailable';
 }

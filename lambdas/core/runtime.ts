@@ -1,5 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readConfig, type VtnConfig } from './config';
+import { dynamoClientFor } from './dynamodb-client';
 import { logger, resetLogger } from './logger';
 import { InProcessRetries } from './notifications/in-process-retries';
 import { notifierFor } from './notifications/notifier';
@@ -22,18 +23,6 @@ interface Runtime {
 
 let current: Runtime | undefined;
 
-function clientFor(config: VtnConfig): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint: config.dynamodbEndpoint,
-    // A local endpoint needs some region; AWS sets AWS_REGION in Lambda.
-    region: process.env.AWS_REGION ?? (config.dynamodbEndpoint ? 'local' : undefined),
-    maxAttempts: 3,
-    // A request with no answer is retried like a lost one rather than waited on until the
-    // function times out; conditional writes recognise their own earlier success (VersionedItems).
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
-  });
-}
-
 export function storageFor(config: VtnConfig, client: DynamoDBClient): DynamoStorage {
   return new DynamoStorage({
     client,
@@ -50,7 +39,7 @@ export function storageFor(config: VtnConfig, client: DynamoDBClient): DynamoSto
 function runtime(): Runtime {
   if (!current) {
     const config = readConfig();
-    const client = clientFor(config);
+    const client = dynamoClientFor(config);
     const dynamoStorage = storageFor(config, client);
     const storage = config.webhooks.notifyInline ? notifyingInline(dynamoStorage, config) : dynamoStorage;
     current = { config, client, storage, operations: new VtnOperations(storage, { allowPrivateCallbacks: config.webhooks.allowPrivate }) };

@@ -1,6 +1,14 @@
+import type { ClientSpec } from '../../lambdas/core/auth/clients';
 import { BASE_PATH, matchRoute } from '../../lambdas/routes';
 import { startLocalVtn, type LocalVtn } from '../../local/vtn';
 import { SPEC_PATH, SpecValidator, specAvailable } from './spec';
+
+/** The clients every end-to-end VTN registers (VTN_CLIENTS): a BL and two VENs. */
+export const TEST_CLIENTS: ClientSpec[] = [
+  { clientID: 'bl-1', clientSecret: 'bl-1-secret', role: 'BL' },
+  { clientID: 'ven-1', clientSecret: 'ven-1-secret', role: 'VEN' },
+  { clientID: 'ven-2', clientSecret: 'ven-2-secret', role: 'VEN' },
+];
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -16,20 +24,48 @@ interface Exchange {
 }
 
 /**
- * A client for a local VTN started on a free port with an in-memory database. It remembers
- * every exchange so that a file can check all responses it saw against the spec.
+ * A client for a local VTN started on a free port with an in-memory database and TEST_CLIENTS.
+ * It calls as the BL client, with a token from the VTN's token endpoint; `as` gives a client
+ * calling as another, `anonymous` one sending no token. All of a file's clients remember every
+ * exchange in one list, so that the file can check all responses it saw against the spec.
  */
 export class ApiClient {
-  readonly exchanges: Exchange[] = [];
-
-  private constructor(private readonly vtn: LocalVtn) {}
+  private constructor(
+    private readonly vtn: LocalVtn,
+    readonly exchanges: Exchange[],
+    private readonly authorization: string | undefined,
+  ) {}
 
   static async start(): Promise<ApiClient> {
-    return new ApiClient(await startLocalVtn({ host: '127.0.0.1', port: 0, dataDir: 'memory', tableName: 'vtn-e2e' }));
+    const vtn = await startLocalVtn({ host: '127.0.0.1', port: 0, dataDir: 'memory', tableName: 'vtn-e2e', clients: TEST_CLIENTS });
+    return new ApiClient(vtn, [], undefined).as('bl-1');
   }
 
   get baseUrl(): string {
     return this.vtn.url;
+  }
+
+  /** The same VTN as one of TEST_CLIENTS, with a token for `scope` (all of the client's when omitted). */
+  async as(clientID: string, scope?: string): Promise<ApiClient> {
+    const client = TEST_CLIENTS.find((candidate) => candidate.clientID === clientID);
+    const form = { grant_type: 'client_credentials', client_id: clientID, client_secret: client?.clientSecret ?? '', ...(scope === undefined ? {} : { scope }) };
+    const { status, body } = await this.token(form);
+    if (status !== 200) throw new Error(`no token for ${clientID}: ${status} ${JSON.stringify(body)}`);
+    return this.withAuthorization(`Bearer ${body.access_token}`);
+  }
+
+  /** The same VTN, sending this Authorization header (or none). */
+  withAuthorization(authorization: string | undefined): ApiClient {
+    return new ApiClient(this.vtn, this.exchanges, authorization);
+  }
+
+  anonymous(): ApiClient {
+    return this.withAuthorization(undefined);
+  }
+
+  /** POST /auth/token with these form fields. */
+  token(form: Record<string, string>, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    return this.request('POST', '/auth/token', { body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: '', ...headers } });
   }
 
   get = (path: string) => this.request('GET', path);
@@ -39,11 +75,10 @@ export class ApiClient {
 
   async request(method: string, path: string, options: { body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
     const url = `${this.vtn.url}${path}`;
-    const response = await fetch(url, {
-      method,
-      body: options.body,
-      headers: { 'content-type': 'application/json', ...options.headers },
-    });
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(this.authorization ? { authorization: this.authorization } : {}), ...options.headers };
+    // An empty value stands for "no such header".
+    for (const [name, value] of Object.entries(headers)) if (value === '') delete headers[name];
+    const response = await fetch(url, { method, body: options.body, headers });
     const text = await response.text();
     const body = text ? JSON.parse(text) : undefined;
     this.exchanges.push({ method, url, status: response.status, body });
@@ -72,6 +107,8 @@ export function itAnswersAsTheSpecSays(client: () => ApiClient): void {
     for (const { method, url, status, body } of exchanges) {
       const path = new URL(url).pathname;
       const template = matchRoute(path)?.path;
+      // The key set is an extension: the spec has no schema for it.
+      if (template && status < 400 && !validator.defines(method, template)) continue;
       const errors = template ? validator.errors(method, template, status, body) : validator.problemErrors(body);
       if (errors.length > 0) failures.push(`${method} ${path.replace(BASE_PATH, '')} ${status}: ${errors.join('; ')}`);
     }

@@ -38,6 +38,11 @@ export class SpecValidator {
     return this.check(this.responseSchemaPointer(method, pathTemplate, status), body);
   }
 
+  /** Whether the spec has this operation. */
+  defines(method: string, pathTemplate: string): boolean {
+    return Boolean(this.document.paths?.[pathTemplate]?.[method.toLowerCase()]);
+  }
+
   /** For answers to paths or methods the spec does not define: a `problem`. */
   problemErrors(body: unknown): string[] {
     return this.check('/components/schemas/problem', body);

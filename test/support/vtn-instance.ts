@@ -1,17 +1,20 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { booleanParam, dateTimeParam, PAGE_PARAMS, repeatedParam, stringParam } from '../../lambdas/core/http/query';
-import { created, httpHandler, ok, type RouteTable } from '../../lambdas/core/http/router';
+import { DEFAULT_SCOPES } from '../../lambdas/core/auth/scopes';
+import { httpHandler } from '../../lambdas/core/http/router';
 import { Logger } from '../../lambdas/core/logger';
-import { VtnOperations } from '../../lambdas/core/operations/operations';
-import { OBJECT_TYPES } from '../../lambdas/core/openadr/types';
-import { clientName, objectID, oneOfValues, target } from '../../lambdas/core/openadr/validation';
+import { VtnOperations, type Caller } from '../../lambdas/core/operations/operations';
 import { DynamoStorage, type DynamoStorageOptions } from '../../lambdas/core/storage/dynamo/dynamo-storage';
+import { eventRoutes } from '../../lambdas/events';
+import { programRoutes } from '../../lambdas/programs';
 import { BASE_PATH } from '../../lambdas/routes';
+import { subscriptionRoutes } from '../../lambdas/subscriptions';
 import { routeRequest } from '../../local/api-gateway';
 import { localDynamoClient } from '../../local/embedded-dynamodb';
 import { TRACE_HEADER } from './faults';
+
+export const FAULT_CALLER: Caller = { clientID: 'fault-bl', role: 'BL', scopes: DEFAULT_SCOPES.BL };
 
 export interface Answer {
   status: number;
@@ -25,7 +28,8 @@ export interface Answer {
  * caches, the operations over it, and the entries' route tables behind the real router and its
  * problem middleware, invoked with API Gateway v2 events. Unlike the entries, which reach the one
  * module-scope runtime, the route tables here reach this instance's operations, so that two
- * instances live in one process with settings of the test's choosing.
+ * instances live in one process with settings of the test's choosing. Every request comes from
+ * one BL client (FAULT_CALLER): what is tested here is storage, not authorization.
  *
  * Each DynamoDB request carries the TRACE_HEADER of the API request that caused it, so that a
  * fault proxy's log ties them together.
@@ -61,7 +65,8 @@ export class VtnInstance {
       ...options,
     });
     const operations = new VtnOperations(this.storage, { allowPrivateCallbacks: false });
-    this.handler = httpHandler(routeTables(operations), new Logger('silent'));
+    const routes = { ...programRoutes(() => operations), ...eventRoutes(() => operations), ...subscriptionRoutes(() => operations) };
+    this.handler = httpHandler(routes, new Logger('silent'), async () => FAULT_CALLER);
   }
 
   /** Invokes the handler as API Gateway would; `trace` tags the DynamoDB requests it makes. */
@@ -88,53 +93,6 @@ export class VtnInstance {
   close(): void {
     this.client.destroy();
   }
-}
-
-/** The route tables of lambdas/programs.ts, events.ts and subscriptions.ts, over `vtn`. */
-function routeTables(vtn: VtnOperations): RouteTable {
-  const eventSearch = {
-    ...PAGE_PARAMS,
-    programID: stringParam(objectID),
-    targets: repeatedParam(target),
-    active: booleanParam,
-    dateStart: dateTimeParam,
-    dateEnd: dateTimeParam,
-  };
-  const subscriptionSearch = {
-    ...PAGE_PARAMS,
-    programID: stringParam(objectID),
-    clientName: stringParam(clientName),
-    objects: repeatedParam(oneOfValues(OBJECT_TYPES)),
-  };
-  return {
-    '/programs': {
-      GET: async (request) => ok(await vtn.listPrograms(request.query({ ...PAGE_PARAMS, targets: repeatedParam(target) }))),
-      POST: async (request) => created(await vtn.createProgram(request.json())),
-    },
-    '/programs/{programID}': {
-      GET: async (request) => ok(await vtn.getProgram(request.id('programID'))),
-      PUT: async (request) => ok(await vtn.updateProgram(request.id('programID'), request.json())),
-      DELETE: async (request) => ok(await vtn.deleteProgram(request.id('programID'))),
-    },
-    '/events': {
-      GET: async (request) => ok(await vtn.listEvents(request.query(eventSearch))),
-      POST: async (request) => created(await vtn.createEvent(request.json())),
-    },
-    '/events/{eventID}': {
-      GET: async (request) => ok(await vtn.getEvent(request.id('eventID'))),
-      PUT: async (request) => ok(await vtn.updateEvent(request.id('eventID'), request.json())),
-      DELETE: async (request) => ok(await vtn.deleteEvent(request.id('eventID'))),
-    },
-    '/subscriptions': {
-      GET: async (request) => ok(await vtn.listSubscriptions(request.query(subscriptionSearch))),
-      POST: async (request) => created(await vtn.createSubscription(request.json())),
-    },
-    '/subscriptions/{subscriptionID}': {
-      GET: async (request) => ok(await vtn.getSubscription(request.id('subscriptionID'))),
-      PUT: async (request) => ok(await vtn.updateSubscription(request.id('subscriptionID'), request.json())),
-      DELETE: async (request) => ok(await vtn.deleteSubscription(request.id('subscriptionID'))),
-    },
-  };
 }
 
 function lambdaContext(requestId: string): Context {

@@ -1,4 +1,5 @@
 import type { Temporal } from 'temporal-polyfill';
+import type { Role, Scope } from '../auth/scopes';
 import type { ObjectByType, Program, StoredObjectType, Subscription, VtnEvent } from '../openadr/types';
 
 /**
@@ -60,3 +61,27 @@ export interface VtnStorage {
 }
 
 export type StoreFor<K extends StoredObjectType> = ObjectStore<ObjectByType[K], unknown>;
+
+/** A registered OAuth2 client. Its secret is kept only as a slow hash. */
+export interface ClientRecord {
+  clientID: string;
+  role: Role;
+  scopes: Scope[];
+  secretHash: string;
+  createdDateTime: string;
+  secretRotatedDateTime?: string;
+}
+
+/** The client registry: its own partition of the table. */
+export interface ClientStore {
+  get(clientID: string): Promise<ClientRecord | undefined>;
+  list(): Promise<ClientRecord[]>;
+  /** Never overwrites: an existing clientID is a ConflictError. */
+  create(client: ClientRecord): Promise<void>;
+  /** Creates or replaces. */
+  put(client: ClientRecord): Promise<void>;
+  /** A missing client is NotFoundError. */
+  replaceSecret(clientID: string, secretHash: string, at: string): Promise<void>;
+  /** Returns the removed client; a missing one is NotFoundError. */
+  remove(clientID: string): Promise<ClientRecord>;
+}

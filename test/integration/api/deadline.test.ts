@@ -7,6 +7,7 @@ import { BASE_PATH } from '../../../lambdas/routes';
 import { routeRequest } from '../../../local/api-gateway';
 import { TestDatabase } from '../../support/database';
 import { aProgram, anEvent, recordCommands } from '../../support/fixtures';
+import { bearer } from '../../support/tokens';
 
 /**
  * A list whose filter matches nothing must read its whole key range. On slow pages that takes
@@ -38,7 +39,7 @@ test('a query that outlasts the time left answers 503 with Retry-After before th
   // The entry module reads the log level when loaded, so it is loaded after the level is set.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require('../../../lambdas/events') as { handler: (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2> };
-  const { event } = routeRequest({ method: 'GET', url: `${BASE_PATH}/events?programID=${programID}&targets=nomatch` });
+  const { event } = routeRequest({ method: 'GET', url: `${BASE_PATH}/events?programID=${programID}&targets=nomatch`, headers: await bearer('BL') });
   const client = dynamoClient();
   client.middlewareStack.add(
     (next, context) => async (args) => {

@@ -1,8 +1,12 @@
-import { dynamoClient, resetRuntime } from '../../../lambdas/core/runtime';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { registration } from '../../../lambdas/core/auth/clients';
+import { resetRuntime } from '../../../lambdas/core/runtime';
+import { DynamoClientStore } from '../../../lambdas/core/storage/dynamo/clients';
+import { DynamoGateway } from '../../../lambdas/core/storage/dynamo/gateway';
 import { BASE_PATH, RESOURCES, matchRoute } from '../../../lambdas/routes';
 import { invokeApi } from '../../../local/api-gateway';
 import { TestDatabase } from '../../support/database';
-import { recordCommands } from '../../support/fixtures';
+import { bearer } from '../../support/tokens';
 
 /**
  * The stack grants each entry exactly the DynamoDB actions routes.ts lists for it. Here every
@@ -25,13 +29,18 @@ afterAll(async () => {
 
 test("every entry's DynamoDB requests are among the actions the stack grants it", async () => {
   const used = new Map<string, Set<string>>();
-  const recorder = recordCommands(dynamoClient());
-  const call = async (method: string, path: string, body?: unknown) => {
-    recorder.clear();
-    const response = await invokeApi({ method, url: `${BASE_PATH}${path}`, body: body === undefined ? undefined : JSON.stringify(body) });
+  // Every DynamoDB client an entry builds is recorded: the token endpoint builds its own.
+  const send = jest.spyOn(DynamoDBClient.prototype, 'send');
+  const authorization = await bearer('BL');
+  const { record } = await registration({ clientID: 'grants', clientSecret: 'grants-secret', role: 'VEN' }, '2026-01-01T00:00:00Z');
+  await new DynamoClientStore(new DynamoGateway(database.client, process.env.TABLE_NAME!)).put(record);
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = authorization) => {
+    send.mockClear();
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const response = await invokeApi({ method, url: `${BASE_PATH}${path}`, body: text, headers });
     const resource = matchRoute(`${BASE_PATH}${path.split('?')[0]}`)?.resource.name ?? 'notifiers';
     const actions = used.get(resource) ?? new Set<string>();
-    for (const { name } of recorder.calls) actions.add(`dynamodb:${name.replace(/Command$/, '')}`);
+    for (const [command] of send.mock.calls) actions.add(`dynamodb:${command.constructor.name.replace(/Command$/, '')}`);
     used.set(resource, actions);
     return JSON.parse(response.body ?? 'null');
   };
@@ -58,7 +67,11 @@ test("every entry's DynamoDB requests are among the actions the stack grants it"
   await call('DELETE', `/subscriptions/${subscription.id}`);
   await call('DELETE', `/programs/${program.id}`);
   await call('GET', '/notifiers');
-  recorder.stop();
+  await call('GET', '/auth/server', undefined, {});
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  expect(await call('POST', '/auth/token', 'grant_type=client_credentials&client_id=grants&client_secret=grants-secret', form)).toHaveProperty('access_token');
+  await call('GET', '/.well-known/jwks.json', undefined, {});
+  send.mockRestore();
 
   for (const resource of RESOURCES) {
     const actions = [...(used.get(resource.name) ?? [])].sort();
@@ -69,4 +82,5 @@ test("every entry's DynamoDB requests are among the actions the stack grants it"
   }
   // The repertoire did exercise the table: every grant but notifiers' empty one is used.
   expect([...(used.get('programs') ?? [])].sort()).toEqual([...RESOURCES[0].tableActions].sort());
+  expect([...(used.get('auth') ?? [])]).toEqual(['dynamodb:GetItem']);
 });

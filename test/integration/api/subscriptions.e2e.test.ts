@@ -23,7 +23,7 @@ describe('subscriptions', () => {
     const request = subscription({ programID, targets: ['group-a'], clientID: 'spoofed' });
     const { status, body } = await api.post('/subscriptions', request);
     expect(status).toBe(201);
-    expect(body).toMatchObject({ objectType: 'SUBSCRIPTION', clientID: 'anonymous', clientName: 'ven-1', programID, targets: ['group-a'] });
+    expect(body).toMatchObject({ objectType: 'SUBSCRIPTION', clientID: 'bl-1', clientName: 'ven-1', programID, targets: ['group-a'] });
     expect(body.objectOperations).toEqual(request.objectOperations);
     expect((await api.get(`/subscriptions/${body.id}`)).body).toEqual(body);
   });
@@ -69,13 +69,40 @@ describe('subscriptions', () => {
     const created = (await api.post('/subscriptions', subscription())).body;
     const { status, body } = await api.put(`/subscriptions/${created.id}`, subscription({ clientName: 'ven-2', clientID: 'spoofed' }));
     expect(status).toBe(200);
-    expect(body).toMatchObject({ id: created.id, clientID: 'anonymous', clientName: 'ven-2', createdDateTime: created.createdDateTime });
+    expect(body).toMatchObject({ id: created.id, clientID: 'bl-1', clientName: 'ven-2', createdDateTime: created.createdDateTime });
     expect((await api.delete(`/subscriptions/${created.id}`)).body).toEqual(body);
     expect((await api.get(`/subscriptions/${created.id}`)).status).toBe(404);
     expect((await api.put(`/subscriptions/${created.id}`, subscription())).status).toBe(404);
     const invalid = { clientName: '', objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: 'http://127.0.0.1/x' }] };
     expect((await api.put(`/subscriptions/${created.id}`, invalid)).status).toBe(404);
     expect((await api.get('/subscriptions/bad%2Fid')).status).toBe(400);
+  });
+});
+
+describe("a VEN's subscriptions are its own", () => {
+  test('a VEN creates with its clientID, and lists, reads, updates and deletes only its own; a BL sees all', async () => {
+    const [ven1, ven2] = [await api.as('ven-1'), await api.as('ven-2')];
+    const mine = (await ven1.post('/subscriptions', subscription({ clientName: 'privacy', programID }))).body;
+    const theirs = (await ven2.post('/subscriptions', subscription({ clientName: 'privacy', programID, clientID: 'ven-1' }))).body;
+    expect([mine.clientID, theirs.clientID]).toEqual(['ven-1', 'ven-2']);
+
+    expect(ids((await ven1.get('/subscriptions')).body)).toEqual([mine.id]);
+    expect(ids((await ven1.get(`/subscriptions?programID=${programID}&clientName=privacy&objects=EVENT`)).body)).toEqual([mine.id]);
+    expect((await ven1.get('/subscriptions?clientName=nobody')).body).toEqual([]);
+    expect((await ven1.get('/subscriptions?skip=1')).body).toEqual([]);
+    expect(ids((await api.get('/subscriptions?clientName=privacy')).body)).toEqual([mine.id, theirs.id]);
+
+    for (const [method, body] of [['GET'], ['PUT', subscription()], ['DELETE']] as const) {
+      const response = await ven1.request(method, `/subscriptions/${theirs.id}`, { body: body && JSON.stringify(body) });
+      expect({ method, status: response.status }).toEqual({ method, status: 404 });
+    }
+    expect((await ven2.get(`/subscriptions/${theirs.id}`)).body).toEqual(theirs);
+
+    const updated = await ven1.put(`/subscriptions/${mine.id}`, subscription({ clientName: 'privacy-2' }));
+    expect(updated.body).toMatchObject({ clientID: 'ven-1', clientName: 'privacy-2' });
+    expect((await api.get(`/subscriptions/${mine.id}`)).body).toEqual(updated.body);
+    expect((await ven1.delete(`/subscriptions/${mine.id}`)).status).toBe(200);
+    expect((await api.delete(`/subscriptions/${theirs.id}`)).status).toBe(200);
   });
 });
 

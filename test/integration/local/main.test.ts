@@ -13,8 +13,13 @@ interface Started {
   output: () => string;
 }
 
+const children: ChildProcessWithoutNullStreams[] = [];
+// A failed test must not leave its VTN running.
+afterEach(() => children.splice(0).forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
+
 function run(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
   const child = spawn(TSX, ['local/main.ts'], { cwd: ROOT, env: { ...process.env, VTN_LOG_LEVEL: 'warn', ...env } });
+  children.push(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -39,20 +44,48 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-test('starts, says where it listens, serves, stops cleanly on Ctrl-C and keeps its data for the next start', async () => {
-  const first = await start({ VTN_DATA_DIR: dataDir });
+/** A token from the VTN's token endpoint, as the curl line it prints gets one. */
+async function token(url: string, clientID: string, clientSecret: string): Promise<string> {
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientID, client_secret: clientSecret });
+  const response = await fetch(`${url}/auth/token`, { method: 'POST', body });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+test('starts, says where it listens, makes and prints clients once, serves, stops cleanly on Ctrl-C and keeps data, clients and key for the next start', async () => {
+  // A fixed issuer: the port, and so the default issuer, changes from one start to the next.
+  const env = { VTN_DATA_DIR: dataDir, VTN_TOKEN_ISSUER: 'local-test-vtn' };
+  const first = await start(env);
   expect(first.output()).toContain(`data in ${dataDir}`);
-  const created = await fetch(`${first.url}/programs`, { method: 'POST', body: JSON.stringify({ programName: 'kept' }) });
+  const [, blSecret] = /^ {4}bl +BL +(\S+)$/m.exec(first.output()) ?? [];
+  expect(first.output()).toMatch(/^ {4}ven-1 +VEN +\S+$/m);
+  expect(first.output()).toContain(`a token: curl -s ${first.url}/auth/token -d grant_type=client_credentials -d client_id=bl -d client_secret=${blSecret}`);
+  expect((await fetch(`${first.url}/programs`, { method: 'POST', body: JSON.stringify({ programName: 'kept' }) })).status).toBe(401);
+  const firstToken = await token(first.url, 'bl', blSecret);
+  const created = await fetch(`${first.url}/programs`, { method: 'POST', body: JSON.stringify({ programName: 'kept' }), headers: { authorization: `Bearer ${firstToken}` } });
   expect(created.status).toBe(201);
   first.child.kill('SIGINT');
   expect(await first.exited).toBe(0);
   expect(first.output()).toContain('stopping');
 
-  const second = await start({ VTN_DATA_DIR: dataDir });
-  const programs = (await (await fetch(`${second.url}/programs`)).json()) as { programName: string }[];
-  expect(programs.map((program) => program.programName)).toEqual(['kept']);
+  const second = await start(env);
+  expect(second.output()).not.toContain(blSecret);
+  expect(second.output()).toContain('access tokens from');
+  const secondToken = await token(second.url, 'bl', blSecret);
+  for (const bearer of [firstToken, secondToken]) {
+    const programs = (await (await fetch(`${second.url}/programs`, { headers: { authorization: `Bearer ${bearer}` } })).json()) as { programName: string }[];
+    expect(programs.map((program) => program.programName)).toEqual(['kept']);
+  }
   second.child.kill('SIGTERM');
   expect(await second.exited).toBe(0);
+}, 60_000);
+
+test('VTN_AUTH=off serves anonymous callers, and says so', async () => {
+  const open = await start({ VTN_DATA_DIR: 'memory', VTN_AUTH: 'off' });
+  expect(open.output()).toContain('VTN_AUTH=off');
+  expect((await fetch(`${open.url}/programs`)).status).toBe(200);
+  open.child.kill('SIGTERM');
+  expect(await open.exited).toBe(0);
 }, 60_000);
 
 test('a bad setting stops it at once with a message naming the setting', async () => {

@@ -12,6 +12,7 @@ describe('readConfig', () => {
       indexSettleMs: 3_000,
       logLevel: 'info',
       webhooks: { timeoutMs: 5_000, allowPrivate: false, retryBaseMs: 10_000, maxAttempts: 5, concurrency: 128, notifyInline: false },
+      auth: { enabled: true, issuer: 'openadr3-vtn', audience: 'openadr3-vtn', tokenLifetimeSeconds: 3_600, publicKey: undefined, kmsKeyId: undefined, external: undefined },
     });
   });
 
@@ -43,7 +44,43 @@ describe('readConfig', () => {
       indexSettleMs: 0,
       logLevel: 'warn',
       webhooks: { timeoutMs: 1_500, allowPrivate: true, retryBaseMs: 50, maxAttempts: 3, concurrency: 16, notifyInline: true },
+      auth: expect.anything(),
     });
+  });
+
+  test('reads every authentication setting', () => {
+    expect(
+      readConfig({
+        VTN_AUTH: 'off',
+        VTN_TOKEN_ISSUER: 'https://vtn.example.com/openadr3/3.1.0',
+        VTN_TOKEN_AUDIENCE: 'openadr3',
+        VTN_TOKEN_LIFETIME_S: '900',
+        VTN_TOKEN_PUBLIC_KEY: 'MIIB',
+        VTN_TOKEN_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/k',
+        VTN_EXTERNAL_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc',
+        VTN_EXTERNAL_JWKS_URL: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json',
+        VTN_EXTERNAL_AUDIENCE: 'vtn',
+        VTN_EXTERNAL_SCOPE_PREFIX: 'openadr/',
+        VTN_EXTERNAL_CLIENT_ID_CLAIM: 'client_id',
+        VTN_EXTERNAL_SCOPE_CLAIM: 'scp',
+      }).auth,
+    ).toEqual({
+      enabled: false,
+      issuer: 'https://vtn.example.com/openadr3/3.1.0',
+      audience: 'openadr3',
+      tokenLifetimeSeconds: 900,
+      publicKey: 'MIIB',
+      kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/k',
+      external: {
+        issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc',
+        jwksUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json',
+        audience: 'vtn',
+        scopePrefix: 'openadr/',
+        clientIdClaim: 'client_id',
+        scopeClaim: 'scp',
+      },
+    });
+    expect(() => readConfig({ VTN_EXTERNAL_ISSUER: 'https://idp.example.com' })).toThrow(/VTN_EXTERNAL_JWKS_URL/);
   });
 
   test.each([
@@ -54,6 +91,9 @@ describe('readConfig', () => {
     ['VTN_LOG_LEVEL', 'verbose'],
     ['VTN_WEBHOOK_ALLOW_PRIVATE', 'yes'],
     ['VTN_WEBHOOK_CONCURRENCY', 'many'],
+    ['VTN_AUTH', 'no'],
+    ['VTN_TOKEN_LIFETIME_S', '10'],
+    ['VTN_EXTERNAL_JWKS_URL', 'idp.example.com/keys'],
   ])('a bad %s fails naming it', (name, value) => {
     expect(() => readConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => readConfig({ [name]: value })).toThrow(name);

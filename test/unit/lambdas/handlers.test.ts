@@ -5,8 +5,14 @@ import { resetRuntime } from '../../../lambdas/core/runtime';
 import { handler as programs } from '../../../lambdas/programs';
 import { handler as notifiers } from '../../../lambdas/notifiers';
 import { invokeApi } from '../../../local/api-gateway';
+import { bearer } from '../../support/tokens';
 
 const dynamo = mockClient(DynamoDBClient);
+
+let authorization: Record<string, string>;
+beforeAll(async () => {
+  authorization = await bearer('BL');
+});
 
 beforeEach(() => {
   dynamo.reset();
@@ -25,7 +31,7 @@ function apiEvent(routeKey: string, method: string, rawPath: string, fields: Par
     routeKey,
     rawPath,
     rawQueryString: '',
-    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'x-forwarded-proto': 'https' },
+    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'x-forwarded-proto': 'https', ...authorization },
     isBase64Encoded: false,
     requestContext: {
       accountId: '123456789012',
@@ -84,7 +90,7 @@ describe('entry handlers on API Gateway v2 events', () => {
 describe('failures below the HTTP layer', () => {
   test('a defect is a 500 that does not leak internals', async () => {
     dynamo.onAnyCommand().rejects(new Error('secret connection string db://admin:pw@host'));
-    const result = await invokeApi({ method: 'GET', url: '/openadr3/3.1.0/programs' });
+    const result = await invokeApi({ method: 'GET', url: '/openadr3/3.1.0/programs', headers: authorization });
     expect(result.statusCode).toBe(500);
     const problem = json(result);
     expect(problem).toMatchObject({ status: 500, title: 'Internal Server Error' });
@@ -95,7 +101,7 @@ describe('failures below the HTTP layer', () => {
   test('throttling is a retryable 503 with Retry-After', async () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', $retryable: { throttling: true } });
     dynamo.onAnyCommand().rejects(throttled);
-    const result = await invokeApi({ method: 'GET', url: '/openadr3/3.1.0/programs' });
+    const result = await invokeApi({ method: 'GET', url: '/openadr3/3.1.0/programs', headers: authorization });
     expect(result.statusCode).toBe(503);
     expect(result.headers?.['retry-after']).toBe('1');
     expect(json(result).title).toBe('Service Unavailable');
