@@ -180,7 +180,7 @@ export class DynamoStorage implements VtnStorage {
       throw new ConflictError(`program ${program.id} already exists`);
     }
     await this.indexPropagation.settle(undefined, written);
-    await this.afterWrite(['PROGRAM'], () => this.keepOnlyIfNameStillOurs(program, written));
+    await this.afterWrite(['PROGRAM'], () => this.keepOnlyIfNameStillOurs(program));
     // Purges left for later (marks not yet old enough to drop) also move on with program creates.
     await this.afterCommit('event purge', () => this.purge.run());
     return program;
@@ -226,13 +226,19 @@ export class DynamoStorage implements VtnStorage {
 
   /**
    * Closes the window where a create outlived its claim's lease and lost the name to another:
-   * the later claimant keeps the name and this program is withdrawn.
+   * the later claimant keeps the name and this program is withdrawn. A program renamed or
+   * deleted since (its claim rightly given up) was created all the same.
    */
-  private async keepOnlyIfNameStillOurs(program: Program, written: Item): Promise<void> {
+  private async keepOnlyIfNameStillOurs(program: Program): Promise<void> {
     const { held, holder } = await this.names.isHeldBy(program.programName, program.id);
     if (held) return;
-    await this.writes.remove(written);
-    throw new ConflictError(`programName "${program.programName}" was taken by program ${holder}`);
+    let current = await this.writes.read('PROGRAM', program.id);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      if (!current || fromItem<Program>(current).programName !== program.programName) return;
+      current = await this.writes.remove(current);
+      if (!current) break;
+    }
+    throw new ConflictError(`programName "${program.programName}" was taken by ${holder ? `program ${holder}` : 'another program'}`);
   }
 
   // ---- events ---------------------------------------------------------------------------------
@@ -364,10 +370,18 @@ export class DynamoStorage implements VtnStorage {
     throw new ConflictError(`${objectType.toLowerCase()} ${id} is being modified concurrently; retry`);
   }
 
-  /** Checks that follow a committed write; whatever they do, other instances learn of the write. */
+  /**
+   * Checks that follow a committed write; whatever they do, other instances learn of the write.
+   * A check the database could not answer leaves the write standing, answered as written: what
+   * the check would have caught is covered otherwise (a purge mark kept for the lease, a claim
+   * that cannot lapse within the request).
+   */
   private async afterWrite(kinds: CachedKind[], checks: () => Promise<void> | undefined): Promise<void> {
     try {
       await checks();
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      this.logger.warn('a check after a write could not run; the write stands', { error });
     } finally {
       await this.coherence.recordWrite(kinds);
     }
@@ -393,7 +407,7 @@ export class DynamoStorage implements VtnStorage {
     const event = fromItem<VtnEvent>(written);
     if (await this.writes.exists('PROGRAM', event.programID)) return;
     await this.purge.mark(event.programID);
-    if (replaced) await this.writes.replace(written, { ...replaced, version: { N: String(itemVersion(written) + 1) } });
+    if (replaced) await this.writes.restore(written, replaced);
     else await this.writes.remove(written);
     throw InvalidInputError.field('programID', `program ${event.programID} does not exist`);
   }

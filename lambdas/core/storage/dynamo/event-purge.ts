@@ -47,19 +47,39 @@ export class EventPurge {
     const programOf = (mark: Item) => mark[TABLE_LAYOUT.sortKey].S as string;
     const ordered = [...marks.filter((mark) => programOf(mark) === first), ...marks.filter((mark) => programOf(mark) !== first)];
     for (const mark of ordered) {
+      if (this.options.clock() >= deadline) return this.pause(programOf(mark));
       const programID = programOf(mark);
       // A write in flight when the program went may still land until the lease has passed: the
-      // mark stays until then, so a later run finds such an event too.
+      // mark stays until then, and one more pass after it finds such an event too. In between,
+      // a mark already purged once costs nothing.
       const lapsed = this.options.clock() - Number(mark.markedAt?.N ?? 0) >= this.options.staleMarkMs;
+      if (mark.purgedAt && !lapsed) continue;
       if (await this.options.programExists(programID)) {
         if (lapsed) await this.unmark(mark);
         continue;
       }
-      if (!(await this.deleteEventsOf(programID, deadline))) {
-        this.options.logger.info('event purge paused; the next program write resumes it', { programID });
-        return;
-      }
+      if (!(await this.deleteEventsOf(programID, deadline))) return this.pause(programID);
       if (lapsed) await this.unmark(mark);
+      else await this.notePurged(mark);
+    }
+  }
+
+  private pause(programID: string): void {
+    this.options.logger.info('event purge paused; the next program write resumes it', { programID });
+  }
+
+  /** Records a complete pass on a mark not yet lapsed, unless it was renewed since it was read. */
+  private async notePurged(mark: Item): Promise<void> {
+    try {
+      await this.gateway.update({
+        TableName: this.gateway.tableName,
+        Key: markKey(mark[TABLE_LAYOUT.sortKey].S as string),
+        UpdateExpression: 'SET purgedAt = :now',
+        ...unchanged(mark),
+        ExpressionAttributeValues: { ':now': { N: String(this.options.clock()) }, ...unchanged(mark).ExpressionAttributeValues },
+      });
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -69,9 +89,7 @@ export class EventPurge {
       await this.gateway.delete({
         TableName: this.gateway.tableName,
         Key: markKey(mark[TABLE_LAYOUT.sortKey].S as string),
-        ...(mark.markedAt
-          ? { ConditionExpression: 'markedAt = :markedAt', ExpressionAttributeValues: { ':markedAt': mark.markedAt } }
-          : { ConditionExpression: 'attribute_not_exists(markedAt)' }),
+        ...unchanged(mark),
       });
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -118,6 +136,13 @@ export class EventPurge {
       if (!isConditionFailure(error)) throw error;
     }
   }
+}
+
+/** The condition that a mark is still the one read (a renewed mark has a new markedAt). */
+function unchanged(mark: Item): { ConditionExpression: string; ExpressionAttributeValues?: Item } {
+  return mark.markedAt
+    ? { ConditionExpression: 'markedAt = :markedAt', ExpressionAttributeValues: { ':markedAt': mark.markedAt } }
+    : { ConditionExpression: 'attribute_not_exists(markedAt)' };
 }
 
 function markKey(programID: string): Item {

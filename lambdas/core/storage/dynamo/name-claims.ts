@@ -124,13 +124,16 @@ export class NameClaims {
     }
   }
 
-  /** Deletes the claim if `owner` holds it (with `token`, when known: claims written before tokens have none). */
+  /**
+   * Deletes the claim if `owner` holds it with `token`; without a token (an owner written before
+   * claims had tokens), only a claim that has none either, never one rewritten since.
+   */
   private async deleteIf(name: string, owner: string, token: string | undefined): Promise<void> {
     try {
       await this.gateway.delete({
         TableName: this.gateway.tableName,
         Key: claimKey(name),
-        ConditionExpression: token ? 'ownerID = :owner AND claimToken = :token' : 'ownerID = :owner',
+        ConditionExpression: token ? 'ownerID = :owner AND claimToken = :token' : 'ownerID = :owner AND attribute_not_exists(claimToken)',
         ExpressionAttributeValues: { ':owner': { S: owner }, ...(token ? { ':token': { S: token } } : {}) },
       });
     } catch (error) {

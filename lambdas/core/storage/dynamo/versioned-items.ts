@@ -14,6 +14,10 @@ export const TOMBSTONE_TTL_SECONDS = 24 * 3600;
 const DELETED_AT = 'deletedAt';
 /** When the item was first written (this server's clock, epoch ms); items from before have none. */
 const CREATED_AT = 'createdAt';
+/** The token of the create that made the object, kept by every later version and its tombstone. */
+const CREATE_TOKEN = 'createToken';
+/** What every version of an object keeps from its create. */
+const ORIGIN = [CREATED_AT, CREATE_TOKEN];
 
 /** A deleted object's stand-in: no data and no index attributes, so no query or read shows it. */
 export function isTombstone(item: Item | undefined): boolean {
@@ -58,12 +62,13 @@ export class VersionedItems {
   }
 
   /**
-   * Writes a new item; undefined when another item holds its key. Ids are made by this server and
-   * never reused, so a failed condition with nothing there now means that this very write landed
-   * (its answer lost) and was deleted since: it happened.
+   * Writes a new item; undefined when another object holds its key. When the condition fails
+   * because this very write landed (its answer lost), what stands there now is that object,
+   * updated or deleted since (its tombstone), or nothing if it was purged: the create happened.
    */
   async create(item: Item): Promise<Item | undefined> {
-    const written = withToken({ ...item, [CREATED_AT]: { N: String(this.clock()) } });
+    const token = randomUUID();
+    const written: Item = { ...item, [CREATED_AT]: { N: String(this.clock()) }, [CREATE_TOKEN]: { S: token }, writeToken: { S: token } };
     try {
       await this.gateway.put({
         TableName: this.gateway.tableName,
@@ -76,12 +81,12 @@ export class VersionedItems {
       if (!isConditionFailure(error)) throw error;
     }
     const now = await this.readRaw(keyOf(written));
-    return !now || now.writeToken?.S === written.writeToken.S ? written : undefined;
+    return !now || now[CREATE_TOKEN]?.S === token ? written : undefined;
   }
 
   /** Replaces `current` with `next` unless someone wrote in between; undefined when they did. */
   async replace(current: Item, next: Item): Promise<Item | undefined> {
-    const written = withToken(current[CREATED_AT] ? { ...next, [CREATED_AT]: current[CREATED_AT] } : next);
+    const written = withToken({ ...next, ...origin(current) });
     try {
       await this.gateway.put({ TableName: this.gateway.tableName, Item: written, ...unchangedSince(current) });
       return written;
@@ -105,6 +110,7 @@ export class VersionedItems {
           TableName: this.gateway.tableName,
           Item: withToken({
             ...keyOf(current),
+            ...origin(current),
             version: { N: String(itemVersion(current) + 1) },
             [DELETED_AT]: { N: String(now) },
             [TABLE_LAYOUT.timeToLiveAttribute]: { N: String(Math.floor(now / 1000) + TOMBSTONE_TTL_SECONDS) },
@@ -122,10 +128,37 @@ export class VersionedItems {
     return isTombstone(after) ? undefined : after;
   }
 
+  /**
+   * Puts `previous` back in place of `written` (a write withdrawn after the fact): over that very
+   * version, or where the object has gone since (a purge took it), but never over a newer write or
+   * a client's delete.
+   */
+  async restore(written: Item, previous: Item): Promise<Item | undefined> {
+    const restored = withToken({ ...previous, ...origin(written), version: { N: String(itemVersion(written) + 1) } });
+    try {
+      await this.gateway.put({
+        TableName: this.gateway.tableName,
+        Item: restored,
+        ConditionExpression: 'attribute_not_exists(#id) OR #version = :version',
+        ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey, '#version': 'version' },
+        ExpressionAttributeValues: { ':version': { N: String(itemVersion(written)) } },
+      });
+      return restored;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const now = await this.readRaw(keyOf(restored));
+    return now?.writeToken?.S === restored.writeToken.S ? restored : undefined;
+  }
+
   private async readRaw(key: Item): Promise<Item | undefined> {
     const result = await this.gateway.get({ TableName: this.gateway.tableName, Key: key, ConsistentRead: true });
     return result.Item;
   }
+}
+
+function origin(item: Item): Item {
+  return Object.fromEntries(ORIGIN.filter((name) => item[name] !== undefined).map((name) => [name, item[name]]));
 }
 
 function keyOf(item: Item): Item {
