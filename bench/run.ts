@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Temporal } from 'temporal-polyfill';
@@ -17,6 +18,7 @@ import { measureQueryCost } from './query-cost';
 import { seed, type DataSet } from './seed';
 import { measureWebhooks, startReceiver, type WebhookReceiver } from './webhooks';
 import { measureFaults } from './faults';
+import { bearer, useTestSigningKey } from '../test/support/tokens';
 import { mean, percentile, round } from './stats';
 
 /**
@@ -46,6 +48,8 @@ const COLD_START_RUNS = setting('BENCH_COLD_START_RUNS', 5);
 const WEBHOOK_CHANGES = setting('BENCH_WEBHOOK_CHANGES', 200);
 
 const results: Record<string, number> = {};
+/** A BL client's token: every request carries one, and is verified, as in AWS. */
+let authorization: Record<string, string> = {};
 const table: string[][] = [];
 
 function record(metric: string, value: number): void {
@@ -59,7 +63,8 @@ async function measure(name: string, iterations: number, request: (iteration: nu
   const meter = new DynamoMeter();
   meter.attach(dynamoClient());
   const send = async (iteration: number) => {
-    const response = await invokeApi(request(iteration));
+    const sent = request(iteration);
+    const response = await invokeApi({ ...sent, headers: { ...sent.headers, ...authorization } });
     if ((response.statusCode ?? 500) >= 400) throw new Error(`${name}: ${response.statusCode} ${response.body}`);
   };
   await send(-1);
@@ -256,6 +261,7 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  authorization = await bearer('BL');
   const database = await startEmbeddedDynamo();
   process.env.DYNAMODB_ENDPOINT = database.endpoint;
   const client = localDynamoClient(database.endpoint);
@@ -286,13 +292,14 @@ async function main(): Promise<void> {
     process.stdout.write('faults: a mixed workload on two instances, DynamoDB healthy and faulting...\n');
     for (const [metric, value] of Object.entries(await measureFaults(database.endpoint))) record(metric, value);
     process.stdout.write('cold starts of the deployed bundles...\n');
-    const http = (url: string) => routeRequest({ method: 'GET', url: `${BASE_PATH}${url}` }).event;
+    const http = (url: string) => routeRequest({ method: 'GET', url: `${BASE_PATH}${url}`, headers: authorization }).event;
     const coldStarts = await measureColdStarts(
       [
         { name: 'programs', event: http('/programs') },
         { name: 'events', event: http(`/events?programID=${largeData.data.programIDs[0]}`) },
         { name: 'subscriptions', event: http('/subscriptions?limit=10') },
         { name: 'notifiers', event: http('/notifiers') },
+        { name: 'auth', event: http('/.well-known/jwks.json') },
         { name: 'webhooks', event: programUpdatedStreamEvent(largeData.data.programIDs[0]) },
       ],
       {
@@ -301,6 +308,9 @@ async function main(): Promise<void> {
         VTN_WEBHOOK_ALLOW_PRIVATE: 'true',
         WEBHOOK_RETRY_QUEUE_URL: 'http://127.0.0.1:1/unused-retry-queue',
         WEBHOOK_DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/unused-dead-letter-queue',
+        // As the stack configures them: the public key in the environment, KMS named (never called here).
+        VTN_TOKEN_PUBLIC_KEY: createPublicKey(useTestSigningKey()).export({ format: 'der', type: 'spki' }).toString('base64'),
+        VTN_TOKEN_KMS_KEY_ID: 'arn:aws:kms:local:000000000000:key/unused',
       },
       COLD_START_RUNS,
     );
