@@ -1,5 +1,5 @@
 import type { ClientRecord } from '../storage/port';
-import { DEFAULT_SCOPES, isScope, roleOf, ROLES, type Role, type Scope } from './scopes';
+import { DEFAULT_SCOPES, roleOf, ROLES, type Role, type Scope } from './scopes';
 import { hashSecret, newSecret } from './secrets';
 
 /** Client ids travel in tokens, logs and Basic credentials: kept to URL-safe characters. */
@@ -25,10 +25,13 @@ export async function registration(spec: ClientSpec, now: string): Promise<{ rec
   if (!(ROLES as readonly string[]).includes(spec.role)) throw new ClientSpecError(`role of ${spec.clientID} must be BL or VEN, got ${JSON.stringify(spec.role)}`);
   const role = spec.role as Role;
   const scopes = [...new Set(spec.scopes ?? DEFAULT_SCOPES[role])];
-  const unknown = scopes.filter((scope) => !isScope(scope));
-  if (unknown.length > 0 || scopes.length === 0) throw new ClientSpecError(`scopes of ${spec.clientID} must be some of the OpenADR scopes, got ${JSON.stringify(spec.scopes)}`);
+  // A role's scopes are the most its clients may hold (only VENs write reports, only BLs programs).
+  const foreign = scopes.filter((scope) => !(DEFAULT_SCOPES[role] as readonly string[]).includes(scope));
+  if (foreign.length > 0 || scopes.length === 0) {
+    throw new ClientSpecError(`scopes of ${spec.clientID} must be some of the ${role} scopes (${DEFAULT_SCOPES[role].join(' ')}), got ${JSON.stringify(spec.scopes)}`);
+  }
   // The role is what the scopes make of a token (read_bl: BL); a registration must agree with it.
-  if (roleOf(scopes) !== role) throw new ClientSpecError(`a ${role} client ${role === 'BL' ? 'needs' : 'must not have'} the scope read_bl (${spec.clientID})`);
+  if (roleOf(scopes) !== role) throw new ClientSpecError(`a BL client needs the scope read_bl (${spec.clientID})`);
   const secret = spec.clientSecret ?? newSecret();
   if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_CREDENTIAL_LENGTH) {
     throw new ClientSpecError(`clientSecret of ${spec.clientID} must be 1-${MAX_CREDENTIAL_LENGTH} characters`);

@@ -62,6 +62,8 @@ test('add, list, rotate-secret and remove on a table; only the hash is stored; a
 test('refuses what would make a wrong client, and explains its usage', async () => {
   const env = { DYNAMODB_ENDPOINT: database.endpoint, TABLE_NAME: await database.freshTable() };
   expect(await clients(env, 'add', '--role', 'VEN', '--id', 'ven-1', '--scopes', 'read_all read_bl')).toMatchObject({ code: 1, out: expect.stringContaining('read_bl') });
+  expect(await clients(env, 'add', '--role', 'VEN', '--id', 'ven-1', '--scopes', 'read_all write_programs')).toMatchObject({ code: 1, out: expect.stringContaining('VEN scopes') });
+  expect(await clients(env, 'add', '--role', 'BL', '--id', 'bl', '--scopes', 'read_all write_reports')).toMatchObject({ code: 1, out: expect.stringContaining('BL scopes') });
   expect(await clients(env, 'add', '--role', 'BL', '--id', 'bl', '--scopes', 'read_all')).toMatchObject({ code: 1, out: expect.stringContaining('read_bl') });
   expect(await clients(env, 'add', '--role', 'VEN', '--id', 'ven 1')).toMatchObject({ code: 1, out: expect.stringContaining('clientID') });
   expect(await clients(env, 'add', '--role', 'VEN', '--id', 'ven-1', '--scopes', 'read_everything')).toMatchObject({ code: 1 });
