@@ -54,6 +54,8 @@ test("every API function verifies with the key's public half, read at deploy tim
     expect(environment.VTN_TOKEN_PUBLIC_KEY).toEqual({ 'Fn::GetAtt': [publicKeyValue, 'PublicKey'] });
     expect(JSON.stringify(environment.VTN_TOKEN_ISSUER)).toContain(BASE_PATH);
     expect({ name, signs: 'VTN_TOKEN_KMS_KEY_ID' in environment }).toEqual({ name, signs: id === tokenFunction });
+    // Authentication is never turned off in AWS.
+    expect(environment).not.toHaveProperty('VTN_AUTH');
   }
   expect(resources[tokenFunction].Properties.Environment.Variables.VTN_TOKEN_KMS_KEY_ID).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
 });
