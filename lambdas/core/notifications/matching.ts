@@ -53,7 +53,8 @@ function withoutBearerTokens(subscription: Record<string, unknown>): Record<stri
  * The deliveries a change calls for: every subscription with an objectOperations entry naming
  * the object type and the operation, whose programID (when set) is the object's program and
  * whose targets (when set) share one with the object's, as the Definition's response filtering
- * does. One delivery per subscription and callback URL.
+ * does; of a subscription, only its own client's subscriptions hear. One delivery per
+ * subscription and callback URL.
  */
 export function deliveriesFor(change: Change, subscriptions: readonly Subscription[]): DeliveryTarget[] {
   const routes = routesOf(subscriptions).get(`${change.objectType}#${change.operation}`) ?? [];
@@ -62,7 +63,10 @@ export function deliveriesFor(change: Change, subscriptions: readonly Subscripti
   const notification = notificationOf(change);
   const seen = new Set<string>();
   const deliveries: DeliveryTarget[] = [];
+  const owner = change.objectType === 'SUBSCRIPTION' ? (change.object as { clientID?: string }).clientID : undefined;
   for (const { subscription, callbackUrl, bearerToken } of routes) {
+    // A subscription is its client's own: only that client's subscriptions hear of it.
+    if (change.objectType === 'SUBSCRIPTION' && subscription.clientID !== owner) continue;
     if (subscription.programID && subscription.programID !== program) continue;
     if (subscription.targets?.length && !subscription.targets.some((target) => objectTargets.includes(target))) continue;
     const key = `${subscription.id} ${callbackUrl}`;

@@ -136,3 +136,24 @@ test('failed deliveries are retried with backoff until they succeed or run out o
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(receiver.on('/fails').length - before).toBe(3);
 });
+
+test('a subscription is heard of only by its own client’s subscriptions', async () => {
+  const [ven1, ven2] = [await api.as('ven-1'), await api.as('ven-2')];
+  const watch = (client: ApiClient, path: string) =>
+    client.post('/subscriptions', {
+      clientName: `watch${path}`,
+      objectOperations: [{ objects: ['SUBSCRIPTION'], operations: ['CREATE'], callbackUrl: `${receiver.url}${path}` }],
+    });
+  expect((await watch(ven1, '/own-subscriptions')).status).toBe(201);
+  expect((await watch(ven2, '/others-subscriptions')).status).toBe(201);
+  const mine = (
+    await ven1.post('/subscriptions', {
+      clientName: 'private',
+      objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: `${receiver.url}/private?apikey=s3cr3t` }],
+    })
+  ).body;
+  const heard = await receiver.waitFor('/own-subscriptions', 2);
+  expect(heard.map((call) => call.body.object.id)).toContain(mine.id);
+  await settle();
+  expect(receiver.received.filter((call) => call.path === '/others-subscriptions').map((call) => call.body.object.clientID)).not.toContain('ven-1');
+});
