@@ -6,10 +6,11 @@ import { newSecret, hashSecret } from '../lambdas/core/auth/secrets';
 import { ConfigError, readConfig } from '../lambdas/core/config';
 import { dynamoClientFor } from '../lambdas/core/dynamodb-client';
 import { ConflictError, NotFoundError } from '../lambdas/core/errors';
+import { storageFor } from '../lambdas/core/runtime';
 import { DynamoClientStore } from '../lambdas/core/storage/dynamo/clients';
 import { ensureTable } from '../lambdas/core/storage/dynamo/ensure-table';
 import { DynamoGateway } from '../lambdas/core/storage/dynamo/gateway';
-import type { ClientStore } from '../lambdas/core/storage/port';
+import type { ClientStore, SubscriptionStore } from '../lambdas/core/storage/port';
 import { localDynamoClient, servingEndpoint, startEmbeddedDynamo } from './embedded-dynamodb';
 
 const USAGE = `usage: npm run clients -- <command>
@@ -28,7 +29,7 @@ export async function clientsCommand(argv: string[], env: NodeJS.ProcessEnv, out
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { id: { type: 'string' }, role: { type: 'string' }, scopes: { type: 'string' } } });
     const [command, ...extra] = positionals;
     if (!command || extra.length > 0) throw new UsageError('name one command');
-    return await withStore(env, (store) => run(store, command, values, out));
+    return await withStore(env, (store, subscriptions) => run(store, subscriptions, command, values, out));
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       out(`${(error as Error).message}\n${USAGE}\n`);
@@ -42,7 +43,13 @@ export async function clientsCommand(argv: string[], env: NodeJS.ProcessEnv, out
   }
 }
 
-async function run(store: ClientStore, command: string, options: { id?: string; role?: string; scopes?: string }, out: (text: string) => void): Promise<number> {
+async function run(
+  store: ClientStore,
+  subscriptions: SubscriptionStore,
+  command: string,
+  options: { id?: string; role?: string; scopes?: string },
+  out: (text: string) => void,
+): Promise<number> {
   const id = () => options.id ?? usage(`${command} needs --id`);
   const now = new Date().toISOString();
   switch (command) {
@@ -64,7 +71,17 @@ async function run(store: ClientStore, command: string, options: { id?: string; 
     }
     case 'remove': {
       const removed = await store.remove(id());
-      out(`removed ${removed.clientID} (${removed.role}); its tokens stay valid until they expire\n`);
+      // A removed client's subscriptions would go on receiving notifications, and pass to
+      // whoever is later registered under the same id.
+      const own = (await subscriptions.all()).filter((subscription) => subscription.clientID === removed.clientID);
+      for (const subscription of own) {
+        try {
+          await subscriptions.delete(subscription.id);
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error;
+        }
+      }
+      out(`removed ${removed.clientID} (${removed.role}) and its ${own.length} subscription(s); its tokens stay valid until they expire\n`);
       return 0;
     }
     case 'rotate-secret': {
@@ -83,12 +100,14 @@ function usage(message: string): never {
 }
 
 /** The registry in the database DYNAMODB_ENDPOINT names, or in the local VTN's data directory. */
-async function withStore<T>(env: NodeJS.ProcessEnv, work: (store: ClientStore) => Promise<T>): Promise<T> {
+async function withStore<T>(env: NodeJS.ProcessEnv, work: (store: ClientStore, subscriptions: SubscriptionStore) => Promise<T>): Promise<T> {
   const config = readConfig(env);
+  const stores = (client: DynamoDBClient) =>
+    work(new DynamoClientStore(new DynamoGateway(client, config.tableName)), storageFor(config, client).subscriptions);
   if (config.dynamodbEndpoint) {
     const client = dynamoClientFor(config);
     try {
-      return await work(new DynamoClientStore(new DynamoGateway(client, config.tableName)));
+      return await stores(client);
     } finally {
       client.destroy();
     }
@@ -102,7 +121,7 @@ async function withStore<T>(env: NodeJS.ProcessEnv, work: (store: ClientStore) =
   const store = client ?? localDynamoClient(database!.endpoint);
   try {
     await ensureTable(store, config.tableName);
-    return await work(new DynamoClientStore(new DynamoGateway(store, config.tableName)));
+    return await stores(store);
   } finally {
     store.destroy();
     await database?.close();

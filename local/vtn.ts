@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { resetAuthentication } from '../lambdas/core/auth/authentication';
@@ -88,7 +88,11 @@ export async function startLocalVtn(options: LocalVtnOptions): Promise<LocalVtn>
   let embedded: EmbeddedDynamo | undefined;
   let endpoint = options.dynamodbEndpoint;
   const dataDir = options.dataDir === 'memory' ? undefined : resolve(options.dataDir);
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  // Only its owner may read it: it holds client secrets' hashes and the token signing key.
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    chmodSync(dataDir, 0o700);
+  }
   if (!endpoint) {
     embedded = await startEmbeddedDynamo({ dataDir });
     endpoint = embedded.endpoint;

@@ -6,6 +6,8 @@ import { hashSecret, newSecret } from './secrets';
 export const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 /** The token request's bounds on credentials (openadr3.yaml clientCredentialRequest). */
 export const MAX_CREDENTIAL_LENGTH = 4096;
+/** A secret given by hand (VTN_CLIENTS) at least this long: its hash may be read where the data lies. */
+export const MIN_SECRET_LENGTH = 8;
 
 /** A client as an operator describes it; scopes default by role, the secret is drawn at random. */
 export interface ClientSpec {
@@ -33,8 +35,8 @@ export async function registration(spec: ClientSpec, now: string): Promise<{ rec
   // The role is what the scopes make of a token (read_bl: BL); a registration must agree with it.
   if (roleOf(scopes) !== role) throw new ClientSpecError(`a BL client needs the scope read_bl (${spec.clientID})`);
   const secret = spec.clientSecret ?? newSecret();
-  if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_CREDENTIAL_LENGTH) {
-    throw new ClientSpecError(`clientSecret of ${spec.clientID} must be 1-${MAX_CREDENTIAL_LENGTH} characters`);
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || secret.length > MAX_CREDENTIAL_LENGTH) {
+    throw new ClientSpecError(`clientSecret of ${spec.clientID} must be ${MIN_SECRET_LENGTH}-${MAX_CREDENTIAL_LENGTH} characters`);
   }
   return { record: { clientID: spec.clientID, role, scopes: scopes as Scope[], secretHash: await hashSecret(secret), createdDateTime: now }, secret };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { secretMatches } from '../../../lambdas/core/auth/secrets';
@@ -7,6 +7,8 @@ import { DynamoGateway } from '../../../lambdas/core/storage/dynamo/gateway';
 import { clientsCommand } from '../../../local/clients';
 import { startLocalVtn } from '../../../local/vtn';
 import { TestDatabase } from '../../support/database';
+import { aSubscription } from '../../support/fixtures';
+import { NotFoundError } from '../../../lambdas/core/errors';
 
 /** `npm run clients`, in process: on a database named by DYNAMODB_ENDPOINT, and on a data directory. */
 let database: TestDatabase;
@@ -53,8 +55,15 @@ test('add, list, rotate-secret and remove on a table; only the hash is stored; a
   expect(await secretMatches(secret, after!.secretHash)).toBe(false);
   expect((await clients(env, 'list')).out).toContain('secret rotated');
 
-  expect((await clients(env, 'remove', '--id', 'ven-42')).code).toBe(0);
+  // Its subscriptions go with it; another client's stay.
+  const storage = database.storage(tableName);
+  const own = await storage.subscriptions.create(aSubscription({ clientID: 'ven-42' }));
+  const others = await storage.subscriptions.create(aSubscription({ clientID: 'bl-ops' }));
+  const removed = await clients(env, 'remove', '--id', 'ven-42');
+  expect(removed).toEqual({ code: 0, out: 'removed ven-42 (VEN) and its 1 subscription(s); its tokens stay valid until they expire\n' });
   expect(await store.get('ven-42')).toBeUndefined();
+  await expect(storage.subscriptions.get(own.id)).rejects.toBeInstanceOf(NotFoundError);
+  await expect(storage.subscriptions.get(others.id)).resolves.toMatchObject({ clientID: 'bl-ops' });
   expect((await clients(env, 'remove', '--id', 'ven-42')).out).toBe('client ven-42 does not exist\n');
   expect((await clients(env, 'rotate-secret', '--id', 'ven-42')).code).toBe(1);
 });
@@ -81,8 +90,9 @@ test("on the local VTN's data directory: a client added there gets tokens from t
     expect(added.code).toBe(0);
     const vtn = await startLocalVtn({ host: '127.0.0.1', port: 0, dataDir, tableName: 'vtn-clients' });
     try {
-      // The directory had a client already, so none is made.
+      // The directory had a client already, so none is made; only its owner may read it.
       expect(vtn.generatedClients).toEqual([]);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
       const token = (clientID: string, clientSecret: string) =>
         fetch(`${vtn.url}/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientID, client_secret: clientSecret }) });
       expect((await token('ven-9', printedSecret(added.out))).status).toBe(200);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { DEFAULT_SCOPES, OPERATION_SCOPES, permits, PUBLIC, roleOf, SCOPES } from '../../../../lambdas/core/auth/scopes';
+import { registration } from '../../../../lambdas/core/auth/clients';
 import type { RouteTable } from '../../../../lambdas/core/http/router';
 import { authRoutes } from '../../../../lambdas/auth';
 import { eventRoutes } from '../../../../lambdas/events';
@@ -65,4 +66,9 @@ test('roles and default scopes: read_bl makes a BL; every scope is in one role o
   expect(permits([], 'read_all')).toBe(true);
   expect(permits(['read_all'], 'write_programs')).toBe(false);
   expect(permits(['write_programs'], 'write_programs')).toBe(true);
+});
+
+test('a client secret given by hand is at least a few characters long', async () => {
+  await expect(registration({ clientID: 'ven-3', clientSecret: 'short', role: 'VEN' }, '2026-01-01T00:00:00Z')).rejects.toThrow(/clientSecret of ven-3 must be 8-/);
+  await expect(registration({ clientID: 'ven-3', clientSecret: 'long enough', role: 'VEN' }, '2026-01-01T00:00:00Z')).resolves.toMatchObject({ secret: 'long enough' });
 });
