@@ -1,13 +1,15 @@
 import { InvalidInputError, type FieldIssue } from '../errors';
-import { hasSortableYear, parseDateTime, parseDuration } from '../time/temporal';
-import { OBJECT_TYPES } from './types';
+import { formatProblem } from './formats';
+import * as validators from './request-validators.generated';
+import type { AjvError } from './request-validators.generated';
 
 /**
- * Request validation against the OpenADR 3.1.0 request schemas (programRequest, eventRequest,
- * subscriptionRequest and what they reference): types, required fields, lengths, ranges, enums,
- * patterns, and date-time, duration and URI formats. Every bad field is reported with its path.
- * Properties the schemas do not name are allowed, as the spec allows them. An optional property
- * sent as null counts as absent, and is left out of the value a check returns.
+ * Validation. Request bodies are checked against the OpenADR 3.1.0 request schemas by validators
+ * generated from spec/openadr3.yaml at build time (Ajv standalone): types, required fields,
+ * lengths, ranges, enums, patterns, and date-time, duration and URI formats. Every bad field is
+ * reported with its path. Properties the schemas do not name are allowed, as the spec allows them.
+ * An optional property sent as null counts as absent, and is left out of the value a check
+ * returns. The small checks below serve path and query parameters.
  */
 
 /** Reports what is wrong with `value` in `issues`; returns the value as accepted. */
@@ -26,17 +28,15 @@ const leaf =
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
 
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
-
 /** A UTF-16 surrogate not in a pair (with the u flag, a pair matches as one code point instead). */
 const LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATE_REASON = 'must be valid Unicode (lone surrogate)';
 
 export function string(options: { min?: number; max?: number; pattern?: RegExp; patternText?: string } = {}): Check {
   return leaf((value, path, issues) => {
     if (typeof value !== 'string') return void issues.push({ field: path, reason: `must be a string, got ${describe(value)}` });
     // Not storable: DynamoDB keeps strings as UTF-8, which has no encoding for it.
-    if (LONE_SURROGATE.test(value)) return void issues.push({ field: path, reason: 'must be valid Unicode (lone surrogate)' });
+    if (LONE_SURROGATE.test(value)) return void issues.push({ field: path, reason: LONE_SURROGATE_REASON });
     const length = [...value].length;
     if (options.min !== undefined && length < options.min) {
       issues.push({ field: path, reason: options.min === 1 ? 'must not be empty' : `must be at least ${options.min} characters long` });
@@ -46,24 +46,6 @@ export function string(options: { min?: number; max?: number; pattern?: RegExp; 
   });
 }
 
-export function integer(options: { min?: number; max?: number; int32?: boolean } = {}): Check {
-  const min = options.min ?? (options.int32 ? INT32_MIN : undefined);
-  const max = options.max ?? (options.int32 ? INT32_MAX : undefined);
-  return leaf((value, path, issues) => {
-    if (typeof value !== 'number' || !Number.isInteger(value)) return void issues.push({ field: path, reason: `must be an integer, got ${describe(value)}` });
-    if (min !== undefined && value < min) issues.push({ field: path, reason: `must be >= ${min}` });
-    if (max !== undefined && value > max) issues.push({ field: path, reason: `must be <= ${max}` });
-  });
-}
-
-export const number = leaf((value, path, issues) => {
-  if (typeof value !== 'number' || !Number.isFinite(value)) issues.push({ field: path, reason: `must be a number, got ${describe(value)}` });
-});
-
-export const boolean = leaf((value, path, issues) => {
-  if (typeof value !== 'boolean') issues.push({ field: path, reason: `must be true or false, got ${describe(value)}` });
-});
-
 export function oneOfValues(values: readonly string[]): Check {
   return leaf((value, path, issues) => {
     if (typeof value !== 'string' || !values.includes(value)) {
@@ -72,203 +54,167 @@ export function oneOfValues(values: readonly string[]): Check {
   });
 }
 
-export function arrayOf(item: Check): Check {
-  return (value, path, issues) => {
-    if (!Array.isArray(value)) {
-      issues.push({ field: path, reason: `must be an array, got ${describe(value)}` });
-      return value;
-    }
-    return value.map((element, index) => item(element, `${path}[${index}]`, issues));
-  };
-}
-
-/**
- * Accepts the value if any alternative accepts it; otherwise reports the issues of the
- * alternative that got furthest: one whose type fits (its issues lie inside the value), then the
- * one with fewest issues.
- */
-export function anyOf(...alternatives: Check[]): Check {
-  return (value, path, issues) => {
-    let best: { found: FieldIssue[]; score: number } | undefined;
-    for (const alternative of alternatives) {
-      const found: FieldIssue[] = [];
-      const accepted = alternative(value, path, found);
-      if (found.length === 0) return accepted;
-      const atTheValueItself = found.filter((issue) => issue.field === path).length;
-      const score = atTheValueItself * 1000 + found.length;
-      if (!best || score < best.score) best = { found, score };
-    }
-    issues.push(...(best?.found ?? []));
-    return value;
-  };
-}
-
-/** The spec's `discriminator`: the value's `property` picks the schema that applies. */
-export function discriminated(property: string, checks: Record<string, Check>): Check {
-  const known = Object.keys(checks);
-  return (value, path, issues) => {
-    const tag = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[property] : undefined;
-    if (typeof tag === 'string' && Object.hasOwn(checks, tag)) return checks[tag](value, path, issues);
-    const accepted = anyOf(...Object.values(checks))(value, path, issues);
-    if (!issues.some((issue) => issue.field.startsWith(path))) {
-      issues.push({ field: path ? `${path}.${property}` : property, reason: `must be one of ${known.join(', ')}` });
-    }
-    return accepted;
-  };
-}
-
-/**
- * An object with these properties (others are kept as they are). Optional properties may be
- * null, meaning absent, as clients that send every unset property as null expect.
- */
-export function object(properties: Record<string, Check>, required: string[] = []): Check {
-  return (value, path, issues) => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      issues.push({ field: path || 'body', reason: `must be a JSON object, got ${describe(value)}` });
-      return value;
-    }
-    const at = (key: string) => (path ? `${path}.${key}` : key);
-    for (const key of required) if (!Object.hasOwn(value, key)) issues.push({ field: at(key), reason: 'is required' });
-    // fromEntries defines own properties, so a "__proto__" key stays data.
-    return Object.fromEntries(
-      Object.entries(value).flatMap(([key, child]) => {
-        if (!Object.hasOwn(properties, key)) return [[key, child]];
-        if (child === null && !required.includes(key)) return [];
-        return [[key, properties[key](child, at(key), issues)]];
-      }),
-    );
-  };
-}
-
-const formatCheck = (parse: (value: unknown, field: string) => unknown): Check =>
-  leaf((value, path, issues) => {
-    try {
-      parse(value, path);
-    } catch (error) {
-      if (error instanceof InvalidInputError) issues.push(...error.issues);
-      else throw error;
-    }
-  });
-
-/** Objects come back in UTC, and RFC 3339 has four-digit years: so 0000-9999 once in UTC. */
-export const dateTime = formatCheck((value, field) => {
-  if (!hasSortableYear(parseDateTime(value, field))) throw InvalidInputError.field(field, `"${value}" falls outside years 0000-9999 in UTC`);
-});
-export const duration = formatCheck(parseDuration);
-
-// RFC 3986: a scheme, then anything without whitespace.
-const URI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*$/;
-export const uri = string({ min: 2, max: 8000, pattern: URI, patternText: 'an absolute URI (scheme:...)' });
-
 export const OBJECT_ID = /^[a-zA-Z0-9_-]*$/;
 export const objectID = string({ min: 1, max: 128, pattern: OBJECT_ID, patternText: '^[a-zA-Z0-9_-]*$' });
 const shortName = string({ min: 1, max: 128 });
 export const target = shortName;
 export const clientName = shortName;
-const targets = arrayOf(target);
-const int32 = integer({ int32: true });
 
-const intervalPeriod = object({ start: dateTime, duration, randomizeStart: duration });
-const point = object({ x: number, y: number }, ['x', 'y']);
-const valuesMap = object(
-  { type: shortName, values: arrayOf(anyOf(number, string(), boolean, point)) },
-  ['type', 'values'],
-);
+/**
+ * A request body checked by its validator generated from the 3.1.0 schemas (see
+ * scripts/generate-validators.ts). The value accepted is a copy without the optional properties
+ * sent as null.
+ */
+function generated(name: keyof typeof generatedValidators & string): Check {
+  const validator = generatedValidators[name];
+  return (value, path, issues) => {
+    // The validator deletes nulls from what it checks; the caller's value stays as sent.
+    const copy = plainCopy(value);
+    // A loop, not push(...): a body of many bad values has more issues than a call has arguments.
+    if (!validator(copy)) for (const issue of fieldIssues(name, validator.errors ?? [], copy, path)) issues.push(issue);
+    return copy;
+  };
+}
 
-const eventPayloadDescriptor = object(
-  {
-    objectType: oneOfValues(['EVENT_PAYLOAD_DESCRIPTOR']),
-    payloadType: shortName,
-    units: shortName,
-    currency: string(),
-  },
-  ['objectType', 'payloadType'],
-);
+/** A deep copy of parsed JSON; fromEntries defines own properties, so a "__proto__" key stays data. */
+function plainCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainCopy);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, plainCopy(child)]));
+}
 
-const reportPayloadDescriptor = object(
-  {
-    objectType: oneOfValues(['REPORT_PAYLOAD_DESCRIPTOR']),
-    payloadType: shortName,
-    readingType: shortName,
-    units: shortName,
-    accuracy: number,
-    confidence: integer({ min: 0, max: 100 }),
-  },
-  ['objectType', 'payloadType'],
-);
+const generatedValidators = {
+  programRequest: validators.programRequest,
+  eventRequest: validators.eventRequest,
+  subscriptionRequest: validators.subscriptionRequest,
+  reportRequest: validators.reportRequest,
+  venRequest: validators.venRequest,
+  resourceRequest: validators.resourceRequest,
+};
 
-const reportDescriptor = object(
-  {
-    payloadType: shortName,
-    readingType: shortName,
-    units: shortName,
-    targets,
-    aggregate: boolean,
-    startInterval: int32,
-    numIntervals: int32,
-    historical: boolean,
-    frequency: int32,
-    repeat: int32,
-    reportIntervals: oneOfValues(['INTERVALS', 'SUB_INTERVALS', 'OPEN_INTERVALS']),
-  },
-  ['payloadType'],
-);
+export const programRequest = generated('programRequest');
+export const eventRequest = generated('eventRequest');
+export const subscriptionRequest = generated('subscriptionRequest');
+export const reportRequest = generated('reportRequest');
+export const venRequest = generated('venRequest');
+export const resourceRequest = generated('resourceRequest');
 
-const interval = object({ id: int32, intervalPeriod, payloads: arrayOf(valuesMap) }, ['id', 'payloads']);
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+  null: 'null',
+};
 
-export const programRequest = object(
-  {
-    programName: shortName,
-    intervalPeriod,
-    programDescriptions: arrayOf(object({ URL: uri }, ['URL'])),
-    payloadDescriptors: arrayOf(
-      discriminated('objectType', {
-        EVENT_PAYLOAD_DESCRIPTOR: eventPayloadDescriptor,
-        REPORT_PAYLOAD_DESCRIPTOR: reportPayloadDescriptor,
-      }),
-    ),
-    attributes: arrayOf(valuesMap),
-    targets,
-  },
-  ['programName'],
-);
+/** Ajv's errors as the fields and reasons a problem lists, in the order of the body. */
+function fieldIssues(schema: string, errors: AjvError[], data: unknown, prefix: string): FieldIssue[] {
+  const located = (error: AjvError, ...more: string[]) => fieldOf(data, [...pointerSegments(error.instancePath), ...more], prefix);
+  const found: FieldIssue[][] = [];
+  for (let index = 0; index < errors.length; index++) {
+    const error = errors[index];
+    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') {
+      // The alternatives' errors come just before: keep those of alternatives whose type fitted.
+      let first = index;
+      while (first > 0 && within(errors[first - 1].instancePath, error.instancePath)) first -= 1;
+      const alternatives = errors.slice(first, index);
+      const fitted = alternatives.filter((e) => !(e.keyword === 'type' && e.instancePath === error.instancePath));
+      found.fill([], first, index);
+      if (fitted.length > 0) {
+        found[index] = fieldIssues(schema, fitted, data, prefix);
+      } else {
+        const types = [...new Set(alternatives.map((e) => TYPE_NAMES[e.params.type] ?? e.params.type))];
+        found[index] = [{ field: located(error), reason: `must be ${types.join(' or ')}, got ${describe(valueAt(data, error.instancePath))}` }];
+      }
+      continue;
+    }
+    found[index] = [issueOf(schema, error, data, located)];
+  }
+  const issues: FieldIssue[] = [];
+  const kinds: string[] = [];
+  found.forEach((list, index) => {
+    for (const issue of list ?? []) {
+      issues.push(issue);
+      kinds.push(errors[index].keyword);
+    }
+  });
+  // A string that is not valid Unicode has no length or pattern worth reporting; a value with a
+  // format says why it fails that better than the pattern that comes with it (durations).
+  const malformed = new Set(issues.filter((issue) => issue.reason === LONE_SURROGATE_REASON).map((issue) => issue.field));
+  const formatted = new Set(errors.filter((error) => error.keyword === 'format').map((error) => located(error)));
+  return issues.filter((issue, index) => {
+    if (malformed.has(issue.field)) return issue.reason === LONE_SURROGATE_REASON;
+    return !(formatted.has(issue.field) && kinds[index] === 'pattern');
+  });
+}
 
-export const eventRequest = object(
-  {
-    programID: objectID,
-    eventName: string(),
-    duration,
-    priority: integer({ min: 0 }),
-    targets,
-    reportDescriptors: arrayOf(reportDescriptor),
-    payloadDescriptors: arrayOf(eventPayloadDescriptor),
-    intervalPeriod,
-    intervals: arrayOf(interval),
-  },
-  ['programID'],
-);
+function issueOf(schema: string, error: AjvError, data: unknown, located: (error: AjvError, ...more: string[]) => string): FieldIssue {
+  const value = valueAt(data, error.instancePath);
+  const { params } = error;
+  switch (error.keyword) {
+    case 'required':
+      return { field: located(error, params.missingProperty), reason: 'is required' };
+    case 'type': {
+      if (params.type === 'object' && error.instancePath === '') return { field: located(error) || 'body', reason: `must be a JSON object, got ${describe(value)}` };
+      const types = String(params.type).split(',').map((type) => TYPE_NAMES[type] ?? type);
+      return { field: located(error), reason: `must be ${types.join(' or ')}, got ${describe(value)}` };
+    }
+    case 'x-wellFormed':
+      return { field: located(error), reason: LONE_SURROGATE_REASON };
+    case 'minLength':
+      return { field: located(error), reason: params.limit === 1 ? 'must not be empty' : `must be at least ${params.limit} characters long` };
+    case 'maxLength':
+      return { field: located(error), reason: `must be at most ${params.limit} characters long` };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { field: located(error), reason: `must be ${params.comparison} ${params.limit}` };
+    case 'pattern':
+      return { field: located(error), reason: `must match ${params.pattern}` };
+    case 'enum':
+      return { field: located(error), reason: `must be one of ${(params.allowedValues as unknown[]).join(', ')}, got ${describe(value)}` };
+    case 'format':
+      return { field: located(error), reason: formatProblem(params.format, value) ?? `must be a ${params.format}` };
+    case 'discriminator': {
+      const tags = validators.discriminatorTags[`${schema}${error.schemaPath}`] ??
+        Object.entries(validators.discriminatorTags).find(([key]) => key.endsWith(error.schemaPath))?.[1] ?? [];
+      return { field: located(error, params.tag), reason: `must be one of ${tags.join(', ')}` };
+    }
+    default:
+      return { field: located(error), reason: error.message ?? `fails ${error.keyword}` };
+  }
+}
 
-export const OPERATIONS = ['READ', 'CREATE', 'UPDATE', 'DELETE'] as const;
+function within(path: string, parent: string): boolean {
+  return path === parent || path.startsWith(`${parent}/`);
+}
 
-export const subscriptionRequest = object(
-  {
-    clientName,
-    programID: objectID,
-    objectOperations: arrayOf(
-      object(
-        {
-          objects: arrayOf(oneOfValues(OBJECT_TYPES)),
-          operations: arrayOf(oneOfValues(OPERATIONS)),
-          callbackUrl: uri,
-          bearerToken: string(),
-        },
-        ['objects', 'operations', 'callbackUrl'],
-      ),
-    ),
-    targets,
-  },
-  ['clientName', 'objectOperations'],
-);
+function pointerSegments(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** `intervals[0].payloads`: keys joined by dots, array indexes in brackets. */
+function fieldOf(data: unknown, segments: string[], prefix: string): string {
+  let field = prefix;
+  let node = data;
+  for (const segment of segments) {
+    if (Array.isArray(node)) field += `[${segment}]`;
+    else field = field ? `${field}.${segment}` : segment;
+    node = node !== null && typeof node === 'object' && Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
+  }
+  return field;
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let node = data;
+  for (const segment of pointerSegments(pointer)) {
+    node = node !== null && typeof node === 'object' && Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
+  }
+  return node;
+}
 
 /** Runs a check and returns the value as accepted, or throws one InvalidInputError listing every issue. */
 export function validate(check: Check, value: unknown, path = ''): unknown {

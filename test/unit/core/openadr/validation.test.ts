@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../../../lambdas/core/errors';
-import { eventRequest, programRequest, subscriptionRequest, validate } from '../../../../lambdas/core/openadr/validation';
+import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, validate, venRequest } from '../../../../lambdas/core/openadr/validation';
 
 function issues(check: Parameters<typeof validate>[0], body: unknown) {
   try {
@@ -117,5 +117,59 @@ describe('request validation against the 3.1.0 schemas', () => {
       { field: 'objectOperations[0].callbackUrl', reason: expect.stringContaining('at least 2') },
       { field: 'objectOperations[0].callbackUrl', reason: expect.stringContaining('absolute URI') },
     ]);
+  });
+});
+
+describe('request validation: what the generated validators add', () => {
+  test('a body that is not an object names the body', () => {
+    expect(issues(programRequest, [])).toEqual([{ field: 'body', reason: 'must be a JSON object, got an array' }]);
+    expect(issues(eventRequest, 'x')).toEqual([{ field: 'body', reason: 'must be a JSON object, got "x"' }]);
+  });
+
+  test('__proto__ and constructor keys are data: accepted, kept as own properties, prototypes untouched', () => {
+    const body = JSON.parse('{"programName":"p","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}');
+    const accepted = validate(programRequest, body) as Record<string, unknown>;
+    expect(Object.hasOwn(accepted, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(accepted)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(JSON.stringify(accepted)).toBe(JSON.stringify(body));
+  });
+
+  test('a duration the spec pattern allows but Temporal cannot hold is refused, naming the field', () => {
+    expect(issues(eventRequest, { programID: 'p', duration: 'P4294967296Y' })).toEqual([
+      { field: 'duration', reason: '"P4294967296Y" is outside the supported duration range' },
+    ]);
+  });
+
+  test('values that fit no alternative name every type the schema allows', () => {
+    const body = { programID: 'p', intervals: [{ id: 0, payloads: [{ type: 'X', values: [null] }] }] };
+    expect(issues(eventRequest, body)).toEqual([
+      { field: 'intervals[0].payloads[0].values[0]', reason: 'must be a number or an integer or a string or true or false or an object, got null' },
+    ]);
+  });
+
+  test('a missing objectType on a payload descriptor names it', () => {
+    expect(issues(programRequest, { programName: 'p', payloadDescriptors: [{ payloadType: 'PRICE' }] })).toEqual([
+      { field: 'payloadDescriptors[0].objectType', reason: 'must be one of EVENT_PAYLOAD_DESCRIPTOR, REPORT_PAYLOAD_DESCRIPTOR' },
+    ]);
+  });
+
+  test('at most 100 issues are listed', () => {
+    const targets = Array.from({ length: 500 }, () => '');
+    expect(issues(programRequest, { programName: 'p', targets })).toHaveLength(100);
+  });
+
+  test('VEN, resource and report requests: the oneOf by objectType', () => {
+    expect(issues(venRequest, { objectType: 'BL_VEN_REQUEST', clientID: 'c', venName: 'v' })).toEqual([]);
+    expect(issues(venRequest, { objectType: 'VEN_VEN_REQUEST', venName: 'v', targets: null })).toEqual([]);
+    expect(issues(venRequest, { objectType: 'BL_VEN_REQUEST', venName: 'v' })).toEqual([{ field: 'clientID', reason: 'is required' }]);
+    expect(issues(venRequest, { objectType: 'OTHER', venName: 'v' })).toEqual([
+      { field: 'objectType', reason: 'must be one of VEN_VEN_REQUEST, BL_VEN_REQUEST' },
+    ]);
+    expect(issues(resourceRequest, { objectType: 'VEN_RESOURCE_REQUEST', resourceName: 'r', venID: 'v1' })).toEqual([]);
+    expect(issues(resourceRequest, {})).toEqual([
+      { field: 'objectType', reason: 'must be one of BL_RESOURCE_REQUEST, VEN_RESOURCE_REQUEST' },
+    ]);
+    expect(issues(reportRequest, {}).map((issue) => issue.field)).toEqual(expect.arrayContaining(['eventID', 'clientName', 'resources']));
   });
 });
