@@ -16,33 +16,38 @@ async function programsNamed(tableName: string, name: string): Promise<string[]>
   return (await partition(db.client, tableName, 'PROGRAM')).filter((item) => item.programName?.S === name).map((item) => item.id.S as string);
 }
 
+/**
+ * A program named Alpha is renamed to Beta by one instance, whose release of Alpha is held back
+ * until another instance has renamed the program back to Alpha; then a new program tries to take
+ * Alpha. Returns the ids of the programs named Alpha.
+ */
+async function renamedBackWhileReleaseIsLate(tableName: string, prepare?: (programID: string) => Promise<void>): Promise<string[]> {
+  const releaseReached = gate();
+  const releaseHeld = gate();
+  const first = db.storage(tableName, {
+    client: interceptedClient(db.endpoint, async (command, input, send) => {
+      if (command === 'DeleteItemCommand' && input.Key?.objectType?.S === 'PROGRAM_NAME' && input.Key?.id?.S === 'Alpha') {
+        releaseReached.open();
+        await releaseHeld.opened;
+      }
+      return send();
+    }),
+  });
+  const second = db.storage(tableName);
+  const program = await second.programs.create(aProgram({ programName: 'Alpha' }));
+  await prepare?.(program.id);
+  const renaming = first.programs.update(program.id, (current) => ({ ...current, programName: 'Beta' }));
+  await releaseReached.opened; // first has written "Beta" and is about to release "Alpha"
+  await second.programs.update(program.id, (current) => ({ ...current, programName: 'Alpha' }));
+  releaseHeld.open();
+  await renaming;
+  await db.storage(tableName).programs.create(aProgram({ programName: 'Alpha' })).catch(() => undefined);
+  return programsNamed(tableName, 'Alpha');
+}
+
 describe('programName uniqueness', () => {
   it('keeps the name a program bears when a rename’s late release of it runs after a rename back', async () => {
-    const tableName = await db.freshTable();
-    const releaseReached = gate();
-    const releaseHeld = gate();
-    const first = db.storage(tableName, {
-      client: interceptedClient(db.endpoint, async (command, input, send) => {
-        if (command === 'DeleteItemCommand' && input.Key?.objectType?.S === 'PROGRAM_NAME' && input.Key?.id?.S === 'Alpha') {
-          releaseReached.open();
-          await releaseHeld.opened;
-        }
-        return send();
-      }),
-    });
-    const second = db.storage(tableName);
-    const program = await second.programs.create(aProgram({ programName: 'Alpha' }));
-
-    const renaming = first.programs.update(program.id, (current) => ({ ...current, programName: 'Beta' }));
-    await releaseReached.opened; // first has written "Beta" and is about to release "Alpha"
-    await second.programs.update(program.id, (current) => ({ ...current, programName: 'Alpha' }));
-    releaseHeld.open();
-    await renaming;
-
-    // The program is named Alpha again; the name must be taken.
-    const third = db.storage(tableName);
-    await third.programs.create(aProgram({ programName: 'Alpha' })).catch(() => undefined);
-    expect(await programsNamed(tableName, 'Alpha')).toHaveLength(1);
+    expect(await renamedBackWhileReleaseIsLate(await db.freshTable())).toHaveLength(1);
   });
 
   it('keeps the claim of a name a rename applied though its answer was lost and another update overtook the retry', async () => {
@@ -232,37 +237,15 @@ describe('a refused write changes nothing (purge after the move lands)', () => {
 describe('programName uniqueness with programs written before claim tokens', () => {
   it('keeps a legacy program’s name claimed when its rename’s late release runs after a rename back', async () => {
     const tableName = await db.freshTable();
-    const releaseReached = gate();
-    const releaseHeld = gate();
-    const first = db.storage(tableName, {
-      client: interceptedClient(db.endpoint, async (command, input, send) => {
-        if (command === 'DeleteItemCommand' && input.Key?.objectType?.S === 'PROGRAM_NAME' && input.Key?.id?.S === 'Alpha') {
-          releaseReached.open();
-          await releaseHeld.opened;
-        }
-        return send();
-      }),
+    const named = await renamedBackWhileReleaseIsLate(tableName, async (programID) => {
+      // As written before claims had tokens: neither the program nor its claim carries one.
+      for (const [objectType, id] of [['PROGRAM', programID], ['PROGRAM_NAME', 'Alpha']]) {
+        await db.client.send(
+          new UpdateItemCommand({ TableName: tableName, Key: { objectType: { S: objectType }, id: { S: id } }, UpdateExpression: 'REMOVE claimToken, createdAt' }),
+        );
+      }
     });
-    const second = db.storage(tableName);
-    const program = await second.programs.create(aProgram({ programName: 'Alpha' }));
-    // As written before this change: neither the program nor its claim carries a token.
-    for (const [objectType, id] of [['PROGRAM', program.id], ['PROGRAM_NAME', 'Alpha']]) {
-      await db.client.send(new UpdateItemCommand({
-        TableName: tableName,
-        Key: { objectType: { S: objectType }, id: { S: id } },
-        UpdateExpression: 'REMOVE claimToken, createdAt',
-      }));
-    }
-
-    const renaming = first.programs.update(program.id, (current) => ({ ...current, programName: 'Beta' }));
-    await releaseReached.opened; // first has written "Beta" and is about to release "Alpha" (token: none)
-    await second.programs.update(program.id, (current) => ({ ...current, programName: 'Alpha' }));
-    releaseHeld.open();
-    await renaming;
-
-    const third = db.storage(tableName);
-    await third.programs.create(aProgram({ programName: 'Alpha' })).catch(() => undefined);
-    expect(await programsNamed(tableName, 'Alpha')).toHaveLength(1);
+    expect(named).toHaveLength(1);
   });
 });
 
