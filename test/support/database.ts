@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { resetRuntime } from '../../lambdas/core/runtime';
 import { ensureTable } from '../../lambdas/core/storage/dynamo/ensure-table';
 import { DynamoStorage, type DynamoStorageOptions } from '../../lambdas/core/storage/dynamo/dynamo-storage';
 import { localDynamoClient, startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamodb';
@@ -37,6 +38,18 @@ export class TestDatabase {
       coherenceMs: 1_000,
       ...options,
     });
+  }
+
+  /** Points the module-scope runtime (the entries' handlers) at a fresh table of this database. */
+  async serveRuntime(): Promise<string> {
+    const tableName = await this.freshTable();
+    process.env.DYNAMODB_ENDPOINT = this.endpoint;
+    process.env.TABLE_NAME = tableName;
+    // The SDK insists on credentials; dynalite takes any.
+    process.env.AWS_ACCESS_KEY_ID = 'local';
+    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+    resetRuntime();
+    return tableName;
   }
 
   async stop(): Promise<void> {

@@ -18,17 +18,13 @@ let database: TestDatabase;
 let programID: string;
 beforeAll(async () => {
   database = await TestDatabase.start();
-  process.env.DYNAMODB_ENDPOINT = database.endpoint;
-  process.env.TABLE_NAME = await database.freshTable();
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
   process.env.VTN_LOG_LEVEL = 'error';
-  resetRuntime();
+  const tableName = await database.serveRuntime();
   const program = aProgram();
   programID = program.id;
   const start = Temporal.Now.instant().toString();
   const events = Array.from({ length: 2_000 }, () => anEvent(program.id, { targets: ['feeder-1'], intervalPeriod: { start, duration: 'PT1H' } }));
-  await writeAll(database.client, process.env.TABLE_NAME, [program, ...events]);
+  await writeAll(database.client, tableName, [program, ...events]);
 });
 afterAll(async () => {
   resetRuntime();

@@ -16,11 +16,7 @@ import { bearer } from '../../support/tokens';
 let database: TestDatabase;
 beforeAll(async () => {
   database = await TestDatabase.start();
-  process.env.DYNAMODB_ENDPOINT = database.endpoint;
-  process.env.TABLE_NAME = await database.freshTable();
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  resetRuntime();
+  await database.serveRuntime();
 });
 afterAll(async () => {
   resetRuntime();
