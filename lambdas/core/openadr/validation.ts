@@ -1,6 +1,6 @@
 import { InvalidInputError, type FieldIssue } from '../errors';
 import { formatProblem } from './formats';
-import * as validators from './request-validators.generated';
+import type * as Generated from './request-validators.generated';
 import type { AjvError } from './request-validators.generated';
 
 /**
@@ -65,9 +65,9 @@ export const clientName = shortName;
  * scripts/generate-validators.ts). The value accepted is a copy without the optional properties
  * sent as null.
  */
-function generated(name: keyof typeof generatedValidators & string): Check {
-  const validator = generatedValidators[name];
+function generated(name: RequestSchema): Check {
   return (value, path, issues) => {
+    const validator = generatedValidators()[name];
     // The validator deletes nulls from what it checks; the caller's value stays as sent.
     const copy = plainCopy(value);
     // A loop, not push(...): a body of many bad values has more issues than a call has arguments.
@@ -83,14 +83,19 @@ function plainCopy(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, plainCopy(child)]));
 }
 
-const generatedValidators = {
-  programRequest: validators.programRequest,
-  eventRequest: validators.eventRequest,
-  subscriptionRequest: validators.subscriptionRequest,
-  reportRequest: validators.reportRequest,
-  venRequest: validators.venRequest,
-  resourceRequest: validators.resourceRequest,
-};
+type RequestSchema = 'programRequest' | 'eventRequest' | 'subscriptionRequest' | 'reportRequest' | 'venRequest' | 'resourceRequest';
+
+let loaded: typeof Generated | undefined;
+
+/**
+ * The generated validators, loaded on first use: entries that check no body (auth, notifiers,
+ * webhooks) share this module for its parameter checks and never evaluate them.
+ */
+function generatedValidators(): typeof Generated {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('./request-validators.generated') as typeof Generated;
+  return loaded;
+}
 
 export const programRequest = generated('programRequest');
 export const eventRequest = generated('eventRequest');
@@ -179,8 +184,8 @@ function issueOf(schema: string, error: AjvError, data: unknown, located: (error
     case 'format':
       return { field: located(error), reason: formatProblem(params.format, value) ?? `must be a ${params.format}` };
     case 'discriminator': {
-      const tags = validators.discriminatorTags[`${schema}${error.schemaPath}`] ??
-        Object.entries(validators.discriminatorTags).find(([key]) => key.endsWith(error.schemaPath))?.[1] ?? [];
+      const { discriminatorTags } = generatedValidators();
+      const tags = discriminatorTags[`${schema}${error.schemaPath}`] ?? Object.entries(discriminatorTags).find(([key]) => key.endsWith(error.schemaPath))?.[1] ?? [];
       return { field: located(error, params.tag), reason: `must be one of ${tags.join(', ')}` };
     }
     default:
