@@ -1,7 +1,7 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, NotFoundError } from '../../errors';
 import type { ClientRecord, ClientStore } from '../port';
-import { DynamoGateway, isConditionFailure } from './gateway';
+import { DynamoGateway, conditionMet } from './gateway';
 import type { Item } from './item-codec';
 import { readPartition } from './queries';
 import { TABLE_LAYOUT } from './table-layout';
@@ -27,16 +27,15 @@ export class DynamoClientStore implements ClientStore {
   }
 
   async create(client: ClientRecord): Promise<void> {
-    try {
-      await this.gateway.put({
-        TableName: this.gateway.tableName,
-        Item: toItem(client),
-        ConditionExpression: 'attribute_not_exists(#id)',
-        ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      if ((await this.get(client.clientID))?.secretHash !== client.secretHash) throw new ConflictError(`client ${client.clientID} already exists`);
+    const put = this.gateway.put({
+      TableName: this.gateway.tableName,
+      Item: toItem(client),
+      ConditionExpression: 'attribute_not_exists(#id)',
+      ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
+    });
+    // The same hash there is this very write, retried after its answer was lost.
+    if (!(await conditionMet(put)) && (await this.get(client.clientID))?.secretHash !== client.secretHash) {
+      throw new ConflictError(`client ${client.clientID} already exists`);
     }
   }
 
@@ -45,19 +44,15 @@ export class DynamoClientStore implements ClientStore {
   }
 
   async replaceSecret(clientID: string, secretHash: string, at: string): Promise<void> {
-    try {
-      await this.gateway.update({
-        TableName: this.gateway.tableName,
-        Key: key(clientID),
-        UpdateExpression: 'SET secretHash = :hash, secretRotatedDateTime = :at',
-        ConditionExpression: 'attribute_exists(#id)',
-        ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
-        ExpressionAttributeValues: { ':hash': { S: secretHash }, ':at': { S: at } },
-      });
-    } catch (error) {
-      if (isConditionFailure(error)) throw new NotFoundError('CLIENT', clientID);
-      throw error;
-    }
+    const update = this.gateway.update({
+      TableName: this.gateway.tableName,
+      Key: key(clientID),
+      UpdateExpression: 'SET secretHash = :hash, secretRotatedDateTime = :at',
+      ConditionExpression: 'attribute_exists(#id)',
+      ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
+      ExpressionAttributeValues: { ':hash': { S: secretHash }, ':at': { S: at } },
+    });
+    if (!(await conditionMet(update))) throw new NotFoundError('CLIENT', clientID);
   }
 
   async remove(clientID: string): Promise<ClientRecord> {

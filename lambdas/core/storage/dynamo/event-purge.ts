@@ -1,6 +1,6 @@
 import { timeLeftMs } from '../../deadline';
 import type { Logger } from '../../logger';
-import { DynamoGateway, isConditionFailure } from './gateway';
+import { DynamoGateway, conditionMet } from './gateway';
 import { PENDING_PURGE, programScope, type Item } from './item-codec';
 import { readPartition } from './queries';
 import { TABLE_LAYOUT } from './table-layout';
@@ -70,30 +70,21 @@ export class EventPurge {
 
   /** Records a complete pass on a mark not yet lapsed, unless it was renewed since it was read. */
   private async notePurged(mark: Item): Promise<void> {
-    try {
-      await this.gateway.update({
+    const condition = unchanged(mark);
+    await conditionMet(
+      this.gateway.update({
         TableName: this.gateway.tableName,
         Key: markKey(mark[TABLE_LAYOUT.sortKey].S as string),
         UpdateExpression: 'SET purgedAt = :now',
-        ...unchanged(mark),
-        ExpressionAttributeValues: { ':now': { N: String(this.options.clock()) }, ...unchanged(mark).ExpressionAttributeValues },
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+        ConditionExpression: condition.ConditionExpression,
+        ExpressionAttributeValues: { ':now': { N: String(this.options.clock()) }, ...condition.ExpressionAttributeValues },
+      }),
+    );
   }
 
   /** Removes a mark unless it was renewed since it was read. */
   private async unmark(mark: Item): Promise<void> {
-    try {
-      await this.gateway.delete({
-        TableName: this.gateway.tableName,
-        Key: markKey(mark[TABLE_LAYOUT.sortKey].S as string),
-        ...unchanged(mark),
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await conditionMet(this.gateway.delete({ TableName: this.gateway.tableName, Key: markKey(mark[TABLE_LAYOUT.sortKey].S as string), ...unchanged(mark) }));
   }
 
   /** True when no event of the program is left; false when the deadline came first. */
@@ -122,19 +113,17 @@ export class EventPurge {
     return true;
   }
 
+  /** A failed condition: moved to another program or deleted since the index was read. */
   private async deleteIfStillOf(item: Item, scope: string): Promise<void> {
-    try {
-      await this.gateway.delete({
+    await conditionMet(
+      this.gateway.delete({
         TableName: this.gateway.tableName,
         Key: { [TABLE_LAYOUT.partitionKey]: item[TABLE_LAYOUT.partitionKey], [TABLE_LAYOUT.sortKey]: item[TABLE_LAYOUT.sortKey] },
         ConditionExpression: '#programID = :scope',
         ExpressionAttributeNames: { '#programID': TABLE_LAYOUT.indexes.programID.partitionKey },
         ExpressionAttributeValues: { ':scope': { S: scope } },
-      });
-    } catch (error) {
-      // Moved to another program or deleted since the index was read.
-      if (!isConditionFailure(error)) throw error;
-    }
+      }),
+    );
   }
 }
 

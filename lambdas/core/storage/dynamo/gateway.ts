@@ -64,7 +64,18 @@ async function guard<T>(request: Promise<T>): Promise<T> {
   }
 }
 
-export function isConditionFailure(error: unknown): boolean {
+/** Awaits a conditional write: true when it was applied, false when its condition failed. */
+export async function conditionMet(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
     (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'

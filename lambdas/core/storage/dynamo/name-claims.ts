@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ConflictError } from '../../errors';
 import type { Logger } from '../../logger';
-import { DynamoGateway, isConditionFailure } from './gateway';
+import { DynamoGateway, conditionMet } from './gateway';
 import { PROGRAM_NAME_CLAIM, type Item } from './item-codec';
 import { TABLE_LAYOUT } from './table-layout';
 
@@ -50,7 +51,7 @@ export class NameClaims {
     const token = randomUUID();
     const hold: ClaimHold = { name, owner, token };
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
-      if (await this.putClaim(hold, { ConditionExpression: 'attribute_not_exists(#id)' })) return hold;
+      if (await this.putClaim(hold, { ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey } })) return hold;
       const claim = await this.read(name);
       if (!claim) continue;
       if (claim.token === token) return hold;
@@ -104,24 +105,18 @@ export class NameClaims {
     return { held: claim?.owner === owner, holder: claim?.owner };
   }
 
-  private async putClaim(hold: ClaimHold, condition: { ConditionExpression: string; ExpressionAttributeValues?: Item }): Promise<boolean> {
-    try {
-      await this.gateway.put({
-        TableName: this.gateway.tableName,
-        Item: {
-          ...claimKey(hold.name),
-          ownerID: { S: hold.owner },
-          claimedAt: { N: String(this.options.clock()) },
-          claimToken: { S: hold.token },
-        },
-        ExpressionAttributeNames: condition.ConditionExpression.includes('#id') ? { '#id': TABLE_LAYOUT.sortKey } : undefined,
-        ...condition,
-      });
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private putClaim(hold: ClaimHold, condition: Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<boolean> {
+    const put = this.gateway.put({
+      TableName: this.gateway.tableName,
+      Item: {
+        ...claimKey(hold.name),
+        ownerID: { S: hold.owner },
+        claimedAt: { N: String(this.options.clock()) },
+        claimToken: { S: hold.token },
+      },
+      ...condition,
+    });
+    return conditionMet(put);
   }
 
   /**
@@ -129,16 +124,14 @@ export class NameClaims {
    * claims had tokens), only a claim that has none either, never one rewritten since.
    */
   private async deleteIf(name: string, owner: string, token: string | undefined): Promise<void> {
-    try {
-      await this.gateway.delete({
+    await conditionMet(
+      this.gateway.delete({
         TableName: this.gateway.tableName,
         Key: claimKey(name),
         ConditionExpression: token ? 'ownerID = :owner AND claimToken = :token' : 'ownerID = :owner AND attribute_not_exists(claimToken)',
         ExpressionAttributeValues: { ':owner': { S: owner }, ...(token ? { ':token': { S: token } } : {}) },
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      }),
+    );
   }
 
   private async read(name: string): Promise<Claim | undefined> {

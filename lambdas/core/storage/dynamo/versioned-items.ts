@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { StoredObjectType } from '../../openadr/types';
-import { DynamoGateway, isConditionFailure } from './gateway';
+import { DynamoGateway, conditionMet } from './gateway';
 import { itemVersion, type Item } from './item-codec';
 import { TABLE_LAYOUT } from './table-layout';
 
@@ -69,17 +70,13 @@ export class VersionedItems {
   async create(item: Item): Promise<Item | undefined> {
     const token = randomUUID();
     const written: Item = { ...item, [CREATED_AT]: { N: String(this.clock()) }, [CREATE_TOKEN]: { S: token }, writeToken: { S: token } };
-    try {
-      await this.gateway.put({
-        TableName: this.gateway.tableName,
-        Item: written,
-        ConditionExpression: 'attribute_not_exists(#id)',
-        ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
-      });
-      return written;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    const put = this.gateway.put({
+      TableName: this.gateway.tableName,
+      Item: written,
+      ConditionExpression: 'attribute_not_exists(#id)',
+      ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey },
+    });
+    if (await conditionMet(put)) return written;
     const now = await this.readRaw(keyOf(written));
     return !now || now[CREATE_TOKEN]?.S === token ? written : undefined;
   }
@@ -87,14 +84,7 @@ export class VersionedItems {
   /** Replaces `current` with `next` unless someone wrote in between; undefined when they did. */
   async replace(current: Item, next: Item): Promise<Item | undefined> {
     const written = withToken({ ...next, ...origin(current) });
-    try {
-      await this.gateway.put({ TableName: this.gateway.tableName, Item: written, ...unchangedSince(current) });
-      return written;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-    const now = await this.readRaw(keyOf(written));
-    return now?.writeToken?.S === written.writeToken.S ? written : undefined;
+    return (await this.putOwn(written, unchangedSince(current))) ? written : undefined;
   }
 
   /**
@@ -104,9 +94,9 @@ export class VersionedItems {
    */
   async remove(current: Item): Promise<Item | undefined> {
     const now = this.clock();
-    try {
-      if (now - Number(current[CREATED_AT]?.N ?? Number.NEGATIVE_INFINITY) < TOMBSTONE_WINDOW_MS) {
-        await this.gateway.put({
+    const young = now - Number(current[CREATED_AT]?.N ?? Number.NEGATIVE_INFINITY) < TOMBSTONE_WINDOW_MS;
+    const write = young
+      ? this.gateway.put({
           TableName: this.gateway.tableName,
           Item: withToken({
             ...keyOf(current),
@@ -116,14 +106,9 @@ export class VersionedItems {
             [TABLE_LAYOUT.timeToLiveAttribute]: { N: String(Math.floor(now / 1000) + TOMBSTONE_TTL_SECONDS) },
           }),
           ...unchangedSince(current),
-        });
-      } else {
-        await this.gateway.delete({ TableName: this.gateway.tableName, Key: keyOf(current), ...unchangedSince(current) });
-      }
-      return undefined;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+        })
+      : this.gateway.delete({ TableName: this.gateway.tableName, Key: keyOf(current), ...unchangedSince(current) });
+    if (await conditionMet(write)) return undefined;
     const after = await this.readRaw(keyOf(current));
     return isTombstone(after) ? undefined : after;
   }
@@ -135,20 +120,18 @@ export class VersionedItems {
    */
   async restore(written: Item, previous: Item): Promise<Item | undefined> {
     const restored = withToken({ ...previous, ...origin(written), version: { N: String(itemVersion(written) + 1) } });
-    try {
-      await this.gateway.put({
-        TableName: this.gateway.tableName,
-        Item: restored,
-        ConditionExpression: 'attribute_not_exists(#id) OR #version = :version',
-        ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey, '#version': 'version' },
-        ExpressionAttributeValues: { ':version': { N: String(itemVersion(written)) } },
-      });
-      return restored;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-    const now = await this.readRaw(keyOf(restored));
-    return now?.writeToken?.S === restored.writeToken.S ? restored : undefined;
+    const overWrittenOrGone: Condition = {
+      ConditionExpression: 'attribute_not_exists(#id) OR #version = :version',
+      ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey, '#version': 'version' },
+      ExpressionAttributeValues: { ':version': { N: String(itemVersion(written)) } },
+    };
+    return (await this.putOwn(restored, overWrittenOrGone)) ? restored : undefined;
+  }
+
+  /** Puts `item` under `condition`; true when it was applied, by this call or by a retry of it. */
+  private async putOwn(item: Item, condition: Condition): Promise<boolean> {
+    if (await conditionMet(this.gateway.put({ TableName: this.gateway.tableName, Item: item, ...condition }))) return true;
+    return (await this.readRaw(keyOf(item)))?.writeToken?.S === item.writeToken.S;
   }
 
   private async readRaw(key: Item): Promise<Item | undefined> {
@@ -165,7 +148,9 @@ function keyOf(item: Item): Item {
   return { [TABLE_LAYOUT.partitionKey]: item[TABLE_LAYOUT.partitionKey], [TABLE_LAYOUT.sortKey]: item[TABLE_LAYOUT.sortKey] };
 }
 
-function unchangedSince(current: Item) {
+type Condition = Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+
+function unchangedSince(current: Item): Condition {
   return {
     ConditionExpression: '#version = :version',
     ExpressionAttributeNames: { '#version': 'version' },
