@@ -314,7 +314,7 @@ describe('purge runs stay within the request', () => {
     });
     await creator.programs.list({ skip: 0, limit: 1 }); // warm the coherence read
     requests = 0;
-    requestDeadline = Date.now() + 300; // a request with 300 ms left
+    requestDeadline = Date.now() + 1_000; // a request with a second left
     await withDeadline(requestDeadline, () => creator.programs.create(aProgram()));
     // One create: a handful of requests (marks purged once are skipped), none after the deadline.
     expect(afterDeadline).toBe(0);
