@@ -101,9 +101,12 @@ function apiGatewayEvent(
   };
 }
 
-function lambdaContext(event: APIGatewayProxyEventV2): Context {
-  // The functions' timeout in the stack, so that a request runs out of time here as in AWS.
-  const deadline = Date.now() + HANDLER_TIMEOUT_MS;
+/**
+ * A Lambda context for one invocation. By default it gives the functions' timeout in the stack,
+ * so that a request runs out of time here as in AWS.
+ */
+export function lambdaContext(event: APIGatewayProxyEventV2, timeoutMs = HANDLER_TIMEOUT_MS): Context {
+  const deadline = Date.now() + timeoutMs;
   const fail = () => {
     throw new Error('not available locally');
   };

@@ -30,14 +30,7 @@ export class TestDatabase {
 
   /** A storage instance with its own caches, as another Lambda instance would have. */
   storage(tableName: string, options: Partial<DynamoStorageOptions> = {}): DynamoStorage {
-    return new DynamoStorage({
-      client: this.client,
-      tableName,
-      programCacheTtlMs: 3_600_000,
-      eventCacheTtlMs: 300_000,
-      coherenceMs: 1_000,
-      ...options,
-    });
+    return testStorage(this.client, tableName, options);
   }
 
   /** Points the module-scope runtime (the entries' handlers) at a fresh table of this database. */
@@ -56,4 +49,9 @@ export class TestDatabase {
     this.client.destroy();
     await this.server.close();
   }
+}
+
+/** A storage instance with the runtime's default cache settings, as tests use it. */
+export function testStorage(client: DynamoDBClient, tableName: string, options: Partial<DynamoStorageOptions> = {}): DynamoStorage {
+  return new DynamoStorage({ client, tableName, programCacheTtlMs: 3_600_000, eventCacheTtlMs: 300_000, coherenceMs: 1_000, ...options });
 }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DEFAULT_SCOPES } from '../../lambdas/core/auth/scopes';
 import { httpHandler } from '../../lambdas/core/http/router';
 import { Logger } from '../../lambdas/core/logger';
@@ -10,9 +10,13 @@ import { eventRoutes } from '../../lambdas/events';
 import { programRoutes } from '../../lambdas/programs';
 import { BASE_PATH } from '../../lambdas/routes';
 import { subscriptionRoutes } from '../../lambdas/subscriptions';
-import { routeRequest } from '../../local/api-gateway';
+import { lambdaContext, routeRequest } from '../../local/api-gateway';
 import { localDynamoClient } from '../../local/embedded-dynamodb';
+import { testStorage } from './database';
 import { TRACE_HEADER } from './faults';
+
+/** Room for the SDK's backoff under injected faults: longer than the functions' own timeout. */
+const FAULT_RUN_TIMEOUT_MS = 30_000;
 
 export const FAULT_CALLER: Caller = { clientID: 'fault-bl', role: 'BL', scopes: DEFAULT_SCOPES.BL };
 
@@ -56,14 +60,7 @@ export class VtnInstance {
       },
       { step: 'build', name: 'faultTrace' },
     );
-    this.storage = new DynamoStorage({
-      client: this.client,
-      tableName,
-      programCacheTtlMs: 3_600_000,
-      eventCacheTtlMs: 300_000,
-      coherenceMs: 1_000,
-      ...options,
-    });
+    this.storage = testStorage(this.client, tableName, options);
     const operations = new VtnOperations(this.storage, { allowPrivateCallbacks: false });
     const routes = { ...programRoutes(() => operations), ...eventRoutes(() => operations), ...subscriptionRoutes(() => operations) };
     this.handler = httpHandler(routes, new Logger('silent'), async () => FAULT_CALLER);
@@ -77,7 +74,7 @@ export class VtnInstance {
       headers: { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const run = () => this.handler(event, lambdaContext(event.requestContext.requestId));
+    const run = () => this.handler(event, lambdaContext(event, FAULT_RUN_TIMEOUT_MS));
     const result = (await (trace ? this.traceContext.run(trace, run) : run())) as APIGatewayProxyStructuredResultV2;
     const text = typeof result.body === 'string' ? result.body : '';
     let parsed: unknown = text;
@@ -95,23 +92,3 @@ export class VtnInstance {
   }
 }
 
-function lambdaContext(requestId: string): Context {
-  const deadline = Date.now() + 30_000;
-  const fail = () => {
-    throw new Error('not available');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'fault-test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:fault-test',
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: fail,
-    fail,
-    succeed: fail,
-  };
-}
