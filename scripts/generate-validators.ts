@@ -69,7 +69,12 @@ function toJsonSchema(node: unknown, name?: string): any {
     const optional = Object.keys(schema.properties).filter((key) => !required.has(key));
     if (optional.length > 0) schema['x-nullAbsent'] = optional;
   }
-  // OpenAPI 3.0's boolean exclusive bounds are numbers in JSON Schema.
+  withNumericExclusiveBounds(schema);
+  return schema;
+}
+
+/** OpenAPI 3.0's boolean exclusiveMinimum/Maximum become JSON Schema's numbers, in place. */
+export function withNumericExclusiveBounds(schema: Json): void {
   for (const [bound, exclusive] of [['minimum', 'exclusiveMinimum'], ['maximum', 'exclusiveMaximum']]) {
     if (typeof schema[exclusive] === 'boolean') {
       if (schema[exclusive]) schema[exclusive] = schema[bound];
@@ -77,7 +82,6 @@ function toJsonSchema(node: unknown, name?: string): any {
       if (schema[exclusive] !== undefined) delete schema[bound];
     }
   }
-  return schema;
 }
 
 /** For each discriminator, keyed `<schema>#<path in it>`: the values its branches accept. */

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import { withNumericExclusiveBounds } from '../../scripts/generate-validators';
 
 /** The normative OpenAPI document, beside the project as CI lays it out. */
 export const SPEC_PATH = resolve(__dirname, '../../../shared/openadr3-spec/3.1.0/openadr3.yaml');
@@ -88,13 +89,6 @@ function withoutOpenApiOnlyKeywords(node: unknown): any {
       .filter(([key]) => key !== 'discriminator' && key !== 'example')
       .map(([key, value]) => [key, withoutOpenApiOnlyKeywords(value)]),
   );
-  // OpenAPI 3.0's boolean exclusiveMinimum/Maximum are numbers in JSON Schema.
-  for (const [bound, exclusive] of [['minimum', 'exclusiveMinimum'], ['maximum', 'exclusiveMaximum']]) {
-    if (typeof schema[exclusive] === 'boolean') {
-      if (schema[exclusive]) schema[exclusive] = schema[bound];
-      else delete schema[exclusive];
-      if (schema[exclusive] !== undefined) delete schema[bound];
-    }
-  }
+  withNumericExclusiveBounds(schema);
   return schema;
 }
