@@ -82,10 +82,10 @@ export function toItem(object: StoredObject, version: number): Item {
 }
 
 /** DynamoDB's 400 KB item limit, less room for the bookkeeping attributes added on write. */
-export const MAX_ITEM_BYTES = 400 * 1024 - 512;
+const MAX_ITEM_BYTES = 400 * 1024 - 512;
 
 /** An item's size as DynamoDB counts it (attribute names and values), rounded up where it estimates. */
-export function itemSize(item: Item): number {
+function itemSize(item: Item): number {
   return Object.entries(item).reduce((total, [name, value]) => total + Buffer.byteLength(name, 'utf8') + valueSize(value), 0);
 }
 

@@ -9,9 +9,9 @@ import { TABLE_LAYOUT } from './table-layout';
  * How long after its create an object's delete leaves a tombstone: longer than the SDK can still
  * be retrying that create (three attempts, each bounded by the request timeout).
  */
-export const TOMBSTONE_WINDOW_MS = 5 * 60_000;
+const TOMBSTONE_WINDOW_MS = 5 * 60_000;
 /** When DynamoDB's time to live removes a tombstone (the table's TTL attribute). */
-export const TOMBSTONE_TTL_SECONDS = 24 * 3600;
+const TOMBSTONE_TTL_SECONDS = 24 * 3600;
 const DELETED_AT = 'deletedAt';
 /** When the item was first written (this server's clock, epoch ms); items from before have none. */
 const CREATED_AT = 'createdAt';
