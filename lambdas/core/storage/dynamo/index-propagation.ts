@@ -51,13 +51,14 @@ export class IndexPropagation {
   async settle(before: Item | undefined, after: Item | undefined): Promise<void> {
     if (this.options.timeoutMs <= 0) return;
     try {
-      await this.waitFor(expectations(before, after), (after ?? before) as Item);
+      await this.waitFor(expectations(before, after), (after ?? before) as Item, after ? itemVersion(after) : undefined);
     } catch (error) {
       this.options.logger.warn('could not check that the indexes show a write; lists may miss it briefly', { error });
     }
   }
 
-  private async waitFor(expected: Expectation[], written: Item): Promise<void> {
+  /** `version` is the one the write left; undefined for a delete. */
+  private async waitFor(expected: Expectation[], written: Item, version: number | undefined): Promise<void> {
     let pending = expected;
     // Never past the request's own deadline: the write has happened and must be answered.
     const deadline = this.options.clock() + Math.min(this.options.timeoutMs, timeLeftMs());
@@ -67,7 +68,7 @@ export class IndexPropagation {
       if (pending.length === 0) return;
       if (this.options.clock() >= deadline) break;
       // A newer write, or a delete, may have overtaken this one: then there is nothing to wait for.
-      if (round === SUPERSEDED_CHECK_ROUND && (await this.isSuperseded(written, writtenVersion(expected)))) return;
+      if (round === SUPERSEDED_CHECK_ROUND && (await this.isSuperseded(written, version))) return;
       await this.options.sleep(Math.min(100, 10 * 2 ** round));
     }
     if (pending.length === 0) return;
@@ -132,9 +133,4 @@ function expectations(before: Item | undefined, after: Item | undefined): Expect
     .filter((entry) => !next.some((kept) => sameEntry(entry, kept)))
     .map((entry) => ({ entry, id, supersededAt: afterVersion ?? (before ? itemVersion(before) : undefined) }));
   return [...shown, ...gone];
-}
-
-/** The version the write left: that of the entries that must show, or undefined for a delete. */
-function writtenVersion(expected: Expectation[]): number | undefined {
-  return expected.find((expectation) => expectation.version !== undefined)?.version;
 }
