@@ -31,8 +31,9 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
   const stage = text('stage') ?? 'dev';
   if (!/^[a-zA-Z0-9-]{1,20}$/.test(stage)) throw new ContextError(`context stage must be 1-20 letters, digits or -, got "${stage}"`);
   const notifierConcurrency = count('notifierConcurrency');
-  if (notifierConcurrency !== undefined && notifierConcurrency < 4) {
-    throw new ContextError(`context notifierConcurrency must be at least 4 (half goes to the retry queue, at least 2), got ${notifierConcurrency}`);
+  if (notifierConcurrency !== undefined && (notifierConcurrency < 4 || notifierConcurrency > 2001)) {
+    // Half goes to the retry queue's pollers, which SQS takes between 2 and 1,000.
+    throw new ContextError(`context notifierConcurrency must be 4 to 2001 (half goes to the retry queue, 2 to 1,000), got ${notifierConcurrency}`);
   }
   const rateLimit = count('throttleRate');
   const burstLimit = count('throttleBurst');

@@ -2,7 +2,7 @@ import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { vtnFunction } from './vtn-function';
@@ -44,7 +44,11 @@ export class VtnTokenKey extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
     });
     this.key.grant(reader, 'kms:GetPublicKey');
-    const provider = new Provider(this, 'PublicKeyProvider', { onEventHandler: reader });
+    // The framework function CDK adds: its logs, too, kept a month and not left behind.
+    const provider = new Provider(this, 'PublicKeyProvider', {
+      onEventHandler: reader,
+      logGroup: new LogGroup(this, 'PublicKeyProviderLogs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy }),
+    });
     this.publicKey = new CustomResource(this, 'PublicKeyValue', { serviceToken: provider.serviceToken, properties: { KeyId: this.key.keyArn } }).getAttString('PublicKey');
     const readerId = Stack.of(this).getLogicalId(reader.node.defaultChild as CfnFunction);
     Validations.of(provider).acknowledge({
