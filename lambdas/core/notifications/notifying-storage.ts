@@ -12,8 +12,15 @@ export class NotifyingStorage implements VtnStorage {
   readonly programs: VtnStorage['programs'];
   readonly events: VtnStorage['events'];
   readonly subscriptions: VtnStorage['subscriptions'];
+  // VEN and RESOURCE changes are not notified yet: matching them needs per-client privacy.
+  readonly vens: VtnStorage['vens'];
+  readonly resources: VtnStorage['resources'];
+  readonly grantOf: VtnStorage['grantOf'];
 
   constructor(inner: VtnStorage, onChange: (change: Change) => void) {
+    this.vens = inner.vens;
+    this.resources = inner.resources;
+    this.grantOf = (clientID) => inner.grantOf(clientID);
     this.programs = { ...notifying('PROGRAM', inner.programs, onChange), findByName: (name) => inner.programs.findByName(name) };
     this.events = notifying('EVENT', inner.events, onChange);
     this.subscriptions = { ...notifying('SUBSCRIPTION', inner.subscriptions, onChange), all: () => inner.subscriptions.all() };

@@ -30,6 +30,8 @@ export const TEMPORAL_FIELDS: Record<StoredObjectType, FieldPath[]> = {
     ...intervalPeriodAt('intervals', '[]'),
   ],
   SUBSCRIPTION: [...METADATA],
+  VEN: [...METADATA],
+  RESOURCE: [...METADATA],
 };
 
 type Converter = (value: unknown, field: string, kind: Kind) => unknown;

@@ -4,8 +4,8 @@ import type { Temporal } from 'temporal-polyfill';
 export const OBJECT_TYPES = ['PROGRAM', 'EVENT', 'REPORT', 'SUBSCRIPTION', 'VEN', 'RESOURCE'] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
-/** The types this VTN stores today; VEN, RESOURCE and REPORT join by adding a codec and a store. */
-export type StoredObjectType = 'PROGRAM' | 'EVENT' | 'SUBSCRIPTION';
+/** The types this VTN stores today; REPORT joins by adding a codec and a store. */
+export type StoredObjectType = 'PROGRAM' | 'EVENT' | 'SUBSCRIPTION' | 'VEN' | 'RESOURCE';
 
 export const OPERATIONS = ['CREATE', 'UPDATE', 'DELETE'] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -65,10 +65,31 @@ export interface Subscription extends ObjectMetadata, Open {
   targets?: string[] | null;
 }
 
-export type StoredObject = Program | VtnEvent | Subscription;
+/** A VEN's registration; its targets are the ones granted to its client (only a BL sets them). */
+export interface Ven extends ObjectMetadata, Open {
+  objectType: 'VEN';
+  clientID: string;
+  venName: string;
+  targets?: string[] | null;
+  attributes?: unknown[] | null;
+}
+
+/** A resource of a ven; its clientID is its ven's, and its targets are granted like the ven's. */
+export interface Resource extends ObjectMetadata, Open {
+  objectType: 'RESOURCE';
+  clientID: string;
+  venID: string;
+  resourceName: string;
+  targets?: string[] | null;
+  attributes?: unknown[] | null;
+}
+
+export type StoredObject = Program | VtnEvent | Subscription | Ven | Resource;
 
 export interface ObjectByType {
   PROGRAM: Program;
   EVENT: VtnEvent;
   SUBSCRIPTION: Subscription;
+  VEN: Ven;
+  RESOURCE: Resource;
 }

@@ -1,6 +1,6 @@
 import type { Temporal } from 'temporal-polyfill';
 import type { Role, Scope } from '../auth/scopes';
-import type { ObjectByType, Program, StoredObjectType, Subscription, VtnEvent } from '../openadr/types';
+import type { ObjectByType, Program, Resource, StoredObjectType, Subscription, Ven, VtnEvent } from '../openadr/types';
 
 /**
  * The storage port. Each object type has a store with the same five verbs; a new type (VEN,
@@ -28,9 +28,25 @@ export interface Page {
 
 export type ProgramQuery = Page & { targets?: string[] };
 
+/**
+ * The targets granted to a VEN's client: those of its ven and of that ven's resources. A VEN
+ * sees programs and events without targets, and those sharing at least one granted target.
+ */
+export interface Grant {
+  /** The client's ven, if it has one (at most one per clientID). */
+  venID?: string;
+  targets: string[];
+}
+
 export interface EventQuery extends Page {
   programID?: string;
+  /** Keep only events carrying at least one of these targets. */
   targets?: string[];
+  /**
+   * Keep only events this grant may see: untargeted or sharing a granted target, in a program
+   * the grant may see (by the same rule). Absent: no restriction (a BL).
+   */
+  audience?: Grant;
   /** Keep only events whose end is after this instant (or unbounded, or unknown). */
   activeAt?: Temporal.Instant;
   /** Inclusive range on the event's start. */
@@ -45,6 +61,21 @@ export interface SubscriptionQuery extends Page {
   objects?: string[];
 }
 
+export interface VenQuery extends Page {
+  venName?: string;
+  /** Keep vens carrying at least one of these targets. */
+  targets?: string[];
+  /** Keep only the ven of this client (a VEN caller's own). */
+  clientID?: string;
+}
+
+export interface ResourceQuery extends Page {
+  venID?: string;
+  resourceName?: string;
+  /** Keep resources carrying at least one of these targets. */
+  targets?: string[];
+}
+
 export interface ProgramStore extends ObjectStore<Program, ProgramQuery> {
   findByName(programName: string): Promise<Program | undefined>;
 }
@@ -54,10 +85,33 @@ export interface SubscriptionStore extends ObjectStore<Subscription, Subscriptio
   all(): Promise<Subscription[]>;
 }
 
+/**
+ * venName is unique in the VTN and clientID has at most one ven (ConflictError on create and
+ * update). Deleting a ven deletes its resources.
+ */
+export interface VenStore extends ObjectStore<Ven, VenQuery> {
+  /** The ven registered for a client, if any. */
+  findByClient(clientID: string): Promise<Ven | undefined>;
+}
+
+/**
+ * resourceName is unique within its ven (ConflictError). A resource's venID must name an
+ * existing ven: InvalidInputError naming venID otherwise, also when the ven is deleted while
+ * the resource is being written (no orphan survives).
+ */
+export type ResourceStore = ObjectStore<Resource, ResourceQuery>;
+
 export interface VtnStorage {
   programs: ProgramStore;
   events: ObjectStore<VtnEvent, EventQuery>;
   subscriptions: SubscriptionStore;
+  vens: VenStore;
+  resources: ResourceStore;
+  /**
+   * What a client has been granted (its ven's and resources' targets). Cached, and kept coherent
+   * across instances like programs: a BL's change to a ven or resource is seen within the bound.
+   */
+  grantOf(clientID: string): Promise<Grant>;
 }
 
 export type StoreFor<K extends StoredObjectType> = ObjectStore<ObjectByType[K], unknown>;
