@@ -26,8 +26,6 @@ export interface Page {
   limit: number;
 }
 
-export type ProgramQuery = Page & { targets?: string[] };
-
 /**
  * The targets granted to a VEN's client: those of its ven and of that ven's resources. A VEN
  * sees programs and events without targets, and those sharing at least one granted target.
@@ -36,6 +34,13 @@ export interface Grant {
   /** The client's ven, if it has one (at most one per clientID). */
   venID?: string;
   targets: string[];
+}
+
+export interface ProgramQuery extends Page {
+  /** Keep only programs carrying at least one of these targets. */
+  targets?: string[];
+  /** Keep only programs this grant may see (untargeted, or sharing a granted target). */
+  audience?: Grant;
 }
 
 export interface EventQuery extends Page {

@@ -10,6 +10,7 @@ import { fromItem, itemVersion, toItem, type Item } from './item-codec';
 import { NameClaims, type ClaimHold } from './name-claims';
 import { earliestEnd, eventQueryKey, eventQueryPlan, fromItemProgramID, queryMatches, readPartition, subscriptionQueryPlan } from './queries';
 import { Logger } from '../../logger';
+import { visibleUnder } from '../../openadr/targets';
 import { IndexPropagation } from './index-propagation';
 import { TABLE_LAYOUT } from './table-layout';
 import { VersionedItems } from './versioned-items';
@@ -142,10 +143,10 @@ export class DynamoStorage implements VtnStorage {
 
   private async listPrograms(query: ProgramQuery): Promise<Program[]> {
     if (query.limit === 0) return [];
-    const programs = await this.allPrograms();
-    const matching = query.targets?.length
-      ? programs.filter((program) => program.targets?.some((target) => query.targets!.includes(target)))
-      : programs;
+    const { targets, audience } = query;
+    const matching = (await this.allPrograms()).filter(
+      (program) => (!targets?.length || program.targets?.some((target) => targets.includes(target))) && (!audience || visibleUnder(program.targets, audience.targets)),
+    );
     return matching.slice(query.skip, query.skip + query.limit);
   }
 
