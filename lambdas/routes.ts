@@ -21,6 +21,8 @@ export const RESOURCES: readonly ResourceEntry[] = [
   { name: 'programs', paths: ['/programs', '/programs/{programID}'], tableActions: READ_WRITE },
   { name: 'events', paths: ['/events', '/events/{eventID}'], tableActions: READ_WRITE },
   { name: 'subscriptions', paths: ['/subscriptions', '/subscriptions/{subscriptionID}'], tableActions: READ_WRITE },
+  { name: 'vens', paths: ['/vens', '/vens/{venID}'], tableActions: READ_WRITE },
+  { name: 'resources', paths: ['/resources', '/resources/{resourceID}'], tableActions: READ_WRITE },
   { name: 'notifiers', paths: ['/notifiers'], tableActions: [] },
   // The token endpoint reads the client registry; the key set is served beside the API.
   { name: 'auth', paths: ['/auth/server', '/auth/token', '/.well-known/jwks.json'], tableActions: ['dynamodb:GetItem'] },

@@ -41,10 +41,14 @@ export class UnauthorizedError extends VtnError {
   }
 }
 
-/** A valid token without the scope the operation requires. */
+/** The caller may not do this (another client's object it can see, a field its role may not set). */
 export class ForbiddenError extends VtnError {
   readonly status = 403;
   readonly title = 'Forbidden';
+}
+
+/** A valid token without the scope the operation requires. */
+export class InsufficientScopeError extends ForbiddenError {
   constructor(readonly scope: string) {
     super(`this operation requires the scope ${scope}, which the access token does not carry`);
   }

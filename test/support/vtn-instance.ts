@@ -9,7 +9,9 @@ import { DynamoStorage, type DynamoStorageOptions } from '../../lambdas/core/sto
 import { eventRoutes } from '../../lambdas/events';
 import { programRoutes } from '../../lambdas/programs';
 import { BASE_PATH } from '../../lambdas/routes';
+import { resourceRoutes } from '../../lambdas/resources';
 import { subscriptionRoutes } from '../../lambdas/subscriptions';
+import { venRoutes } from '../../lambdas/vens';
 import { lambdaContext, routeRequest } from '../../local/api-gateway';
 import { localDynamoClient } from '../../local/embedded-dynamodb';
 import { testStorage } from './database';
@@ -62,7 +64,7 @@ export class VtnInstance {
     );
     this.storage = testStorage(this.client, tableName, options);
     const operations = new VtnOperations(this.storage, { allowPrivateCallbacks: false });
-    const routes = { ...programRoutes(() => operations), ...eventRoutes(() => operations), ...subscriptionRoutes(() => operations) };
+    const routes = { ...programRoutes(() => operations), ...eventRoutes(() => operations), ...subscriptionRoutes(() => operations), ...venRoutes(() => operations), ...resourceRoutes(() => operations) };
     this.handler = httpHandler(routes, new Logger('silent'), async () => FAULT_CALLER);
   }
 

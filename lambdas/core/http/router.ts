@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { authenticate as tokenAuthentication, type Authenticator } from '../auth/authentication';
 import { permits, PUBLIC, type Access } from '../auth/scopes';
 import { DEADLINE_MARGIN_MS, withDeadline } from '../deadline';
-import { ForbiddenError, InvalidInputError, OAuthError, PayloadTooLargeError, UnauthorizedError, VtnError } from '../errors';
+import { InsufficientScopeError, InvalidInputError, OAuthError, PayloadTooLargeError, UnauthorizedError, VtnError } from '../errors';
 import type { Caller } from '../operations/operations';
 import { objectID, validate } from '../openadr/validation';
 import { BASE_PATH } from '../../routes';
@@ -113,7 +113,7 @@ function authorization(routes: RouteTable, authenticate: Authenticator): middy.M
       context.route = route;
       if (route.scope === PUBLIC) return;
       context.caller = await authenticate(event.headers?.authorization);
-      if (!permits(context.caller.scopes, route.scope)) throw new ForbiddenError(route.scope);
+      if (!permits(context.caller.scopes, route.scope)) throw new InsufficientScopeError(route.scope);
     },
   };
 }
@@ -201,7 +201,7 @@ function problemsAndAccessLog(logger: Logger): middy.MiddlewareObj<Event, Result
         const headers: Record<string, string> = {};
         if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(', ');
         if (error instanceof UnauthorizedError) headers['www-authenticate'] = error.challenge;
-        if (error instanceof ForbiddenError) headers['www-authenticate'] = `Bearer error="insufficient_scope", scope="${error.scope}"`;
+        if (error instanceof InsufficientScopeError) headers['www-authenticate'] = `Bearer error="insufficient_scope", scope="${error.scope}"`;
         if (error.status === 503) headers['retry-after'] = '1';
         request.response = jsonResponse(error.status, problem(error.status, error.message, instance, { ...issues, requestId }), headers);
         const level = error.status >= 500 ? 'error' : 'info';

@@ -59,6 +59,8 @@ export const objectID = string({ min: 1, max: 128, pattern: OBJECT_ID, patternTe
 const shortName = string({ min: 1, max: 128 });
 export const target = shortName;
 export const clientName = shortName;
+export const venName = shortName;
+export const resourceName = shortName;
 
 /**
  * A request body checked by its validator generated from the 3.1.0 schemas (see

@@ -14,18 +14,29 @@ function clientFields(body: unknown): WireObject {
   return Object.fromEntries(Object.entries(body as WireObject).filter(([key]) => !SERVER_FIELDS.has(key)));
 }
 
+function withoutFields(object: WireObject, fields: readonly string[]): WireObject {
+  return Object.fromEntries(Object.entries(object).filter(([key]) => !fields.includes(key)));
+}
+
+/** Server-set fields, given outright or derived from the accepted body (a BL names a ven's clientID). */
+export type ServerFields = WireObject | ((accepted: WireObject) => WireObject);
+
+function serverFieldsFor(serverFields: ServerFields, accepted: WireObject): WireObject {
+  return typeof serverFields === 'function' ? serverFields(accepted) : serverFields;
+}
+
 /** Validates a request body against its schema and builds a new object with fresh metadata. */
 export function newObject<K extends StoredObjectType>(
   objectType: K,
   schema: Check,
   body: unknown,
-  serverFields: WireObject = {},
+  serverFields: ServerFields = {},
 ): ObjectByType[K] {
-  const fields = clientFields(validate(schema, body));
+  const accepted = validate(schema, body) as WireObject;
   const now = formatDateTime(nowUtc());
   return hydrate<ObjectByType[K]>(objectType, {
-    ...fields,
-    ...serverFields,
+    ...clientFields(accepted),
+    ...serverFieldsFor(serverFields, accepted),
     id: newObjectId(),
     createdDateTime: now,
     modificationDateTime: now,
@@ -35,19 +46,21 @@ export function newObject<K extends StoredObjectType>(
 
 /**
  * Validates a request body and returns the change that replaces an object's client fields while
- * keeping id, createdDateTime and server fields, and advancing modificationDateTime.
+ * keeping id, createdDateTime and `keptFields` as they are, and advancing modificationDateTime.
  */
 export function replacement<K extends StoredObjectType>(
   objectType: K,
   schema: Check,
   body: unknown,
-  keptServerFields: readonly string[] = [],
+  keptFields: readonly string[] = [],
+  serverFields: ServerFields = {},
 ): (current: ObjectByType[K]) => ObjectByType[K] {
-  const fields = clientFields(validate(schema, body));
+  const accepted = validate(schema, body) as WireObject;
+  const fields = { ...clientFields(accepted), ...serverFieldsFor(serverFields, accepted) };
   return (current) => {
-    const kept = Object.fromEntries(keptServerFields.map((key) => [key, current[key]]));
+    const kept = Object.fromEntries(keptFields.filter((key) => current[key] !== undefined).map((key) => [key, current[key]]));
     return hydrate<ObjectByType[K]>(objectType, {
-      ...fields,
+      ...withoutFields(fields, keptFields),
       ...kept,
       id: current.id,
       objectType,

@@ -1,10 +1,11 @@
 import { Temporal } from 'temporal-polyfill';
 import { SCOPES, type Role, type Scope } from '../auth/scopes';
-import { InvalidInputError, NotFoundError } from '../errors';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { callbackUrlProblem } from '../notifications/address-policy';
-import type { Subscription } from '../openadr/types';
-import { eventRequest, programRequest, subscriptionRequest } from '../openadr/validation';
-import type { EventQuery, ProgramQuery, SubscriptionQuery, VtnStorage } from '../storage/port';
+import { grantedOnly, visibleUnder } from '../openadr/targets';
+import type { Program, Resource, Subscription, Ven, VtnEvent } from '../openadr/types';
+import { eventRequest, programRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/validation';
+import type { EventQuery, Grant, ProgramQuery, ResourceQuery, SubscriptionQuery, VenQuery, VtnStorage } from '../storage/port';
 import { SORTABLE_RANGE } from '../time/temporal';
 import { newObject, replacement, toWire, type WireObject } from './objects';
 
@@ -29,8 +30,9 @@ export interface OperationsOptions {
 /**
  * The OpenADR operations: validate input, apply the protocol's rules, stamp metadata, and answer
  * in wire form. The only layer that knows both the protocol and the storage port. Each operation
- * is done for a caller; program and event operations do not read it yet (no target-based
- * privacy: every client that may read them sees every program and event).
+ * is done for a caller, whose role and grant decide what it may see (Definition.md "Object
+ * Privacy"): a BL everything; a VEN its own vens, resources and subscriptions, and the programs
+ * and events its grant reaches.
  */
 export class VtnOperations {
   constructor(
@@ -38,12 +40,16 @@ export class VtnOperations {
     private readonly options: OperationsOptions = { allowPrivateCallbacks: false },
   ) {}
 
-  // programs
-  async listPrograms(_caller: Caller, query: ProgramQuery): Promise<WireObject[]> {
-    return (await this.storage.programs.list(query)).map(toWire);
+  // programs and events: a BL sees all; a VEN those its grant reaches, with only granted targets
+  async listPrograms(caller: Caller, query: ProgramQuery): Promise<WireObject[]> {
+    const audience = await this.audienceOf(caller);
+    const targets = narrowedTargets(query.targets, audience);
+    if (targets?.length === 0) return [];
+    return (await this.storage.programs.list({ ...query, targets, audience })).map((program) => shownTo(audience, program));
   }
-  async getProgram(_caller: Caller, id: string): Promise<WireObject> {
-    return toWire(await this.storage.programs.get(id));
+  async getProgram(caller: Caller, id: string): Promise<WireObject> {
+    const audience = await this.audienceOf(caller);
+    return shownTo(audience, await this.visibleProgram(audience, id));
   }
   async createProgram(_caller: Caller, body: unknown): Promise<WireObject> {
     return toWire(await this.storage.programs.create(newObject('PROGRAM', programRequest, body)));
@@ -57,8 +63,7 @@ export class VtnOperations {
     return toWire(await this.storage.programs.delete(id));
   }
 
-  // events
-  async listEvents(_caller: Caller, { active, dateStart, dateEnd, ...query }: EventSearch): Promise<WireObject[]> {
+  async listEvents(caller: Caller, { active, dateStart, dateEnd, ...query }: EventSearch): Promise<WireObject[]> {
     const { compare } = Temporal.ZonedDateTime;
     if (dateStart && dateEnd && compare(dateStart, dateEnd) > 0) throw InvalidInputError.field('dateEnd', 'must not be before dateStart');
     // Storage sees only bounds inside SORTABLE_RANGE, where every event starts: clamped, or no query at all.
@@ -68,11 +73,23 @@ export class VtnOperations {
       dateStart: dateStart && (compare(dateStart, earliest) < 0 ? earliest : dateStart),
       dateEnd: dateEnd && (compare(dateEnd, latest) > 0 ? latest : dateEnd),
     };
+    const audience = await this.audienceOf(caller);
+    const targets = narrowedTargets(query.targets, audience);
+    if (targets?.length === 0) return [];
     const activeAt = active ? Temporal.Now.instant() : undefined;
-    return (await this.storage.events.list({ ...query, ...range, activeAt })).map(toWire);
+    return (await this.storage.events.list({ ...query, ...range, targets, activeAt, audience })).map((event) => shownTo(audience, event));
   }
-  async getEvent(_caller: Caller, id: string): Promise<WireObject> {
-    return toWire(await this.storage.events.get(id));
+  async getEvent(caller: Caller, id: string): Promise<WireObject> {
+    const audience = await this.audienceOf(caller);
+    const event = await this.storage.events.get(id);
+    if (audience && !visibleUnder(event.targets, audience.targets)) throw new NotFoundError('EVENT', id);
+    try {
+      await this.visibleProgram(audience, event.programID);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new NotFoundError('EVENT', id);
+      throw error;
+    }
+    return shownTo(audience, event);
   }
   async createEvent(_caller: Caller, body: unknown): Promise<WireObject> {
     const event = newObject('EVENT', eventRequest, body);
@@ -87,6 +104,17 @@ export class VtnOperations {
   }
   async deleteEvent(_caller: Caller, id: string): Promise<WireObject> {
     return toWire(await this.storage.events.delete(id));
+  }
+
+  /** A VEN's grant; none (no restriction) for a BL. */
+  private async audienceOf(caller: Caller): Promise<Grant | undefined> {
+    return caller.role === 'BL' ? undefined : this.storage.grantOf(caller.clientID);
+  }
+
+  private async visibleProgram(audience: Grant | undefined, id: string): Promise<Program> {
+    const program = await this.storage.programs.get(id);
+    if (audience && !visibleUnder(program.targets, audience.targets)) throw new NotFoundError('PROGRAM', id);
+    return program;
   }
 
   // subscriptions: a VEN sees only its own (by clientID); a BL sees all
@@ -116,6 +144,105 @@ export class VtnOperations {
     return toWire(await this.storage.subscriptions.delete(id));
   }
 
+  // vens: a BL names the client and grants targets; a VEN registers itself, without targets
+  async listVens(caller: Caller, query: VenQuery): Promise<WireObject[]> {
+    const own = caller.role === 'VEN' ? { clientID: caller.clientID } : {};
+    return (await this.storage.vens.list({ ...query, ...own })).map(toWire);
+  }
+  async getVen(caller: Caller, id: string): Promise<WireObject> {
+    return toWire(await this.visibleVen(caller, id));
+  }
+  async createVen(caller: Caller, body: unknown): Promise<WireObject> {
+    const ven = newObject('VEN', venRequest, body, (accepted) => {
+      requireRequestType(caller, accepted, 'VEN');
+      return { clientID: caller.role === 'BL' ? accepted.clientID : caller.clientID };
+    });
+    return toWire(await this.storage.vens.create(ven));
+  }
+  async updateVen(caller: Caller, id: string, body: unknown): Promise<WireObject> {
+    await this.visibleVen(caller, id);
+    // A VEN keeps its clientID and the targets a BL granted.
+    const kept = caller.role === 'BL' ? [] : ['clientID', 'targets'];
+    const change = replacement('VEN', venRequest, body, kept, (accepted) => {
+      requireRequestType(caller, accepted, 'VEN');
+      return caller.role === 'BL' ? { clientID: accepted.clientID } : {};
+    });
+    return toWire(await this.storage.vens.update(id, change));
+  }
+  async deleteVen(caller: Caller, id: string): Promise<WireObject> {
+    await this.visibleVen(caller, id);
+    return toWire(await this.storage.vens.delete(id));
+  }
+
+  // resources: those of a VEN's own ven; a resource's clientID is its ven's
+  async listResources(caller: Caller, query: ResourceQuery): Promise<WireObject[]> {
+    if (caller.role === 'BL') return (await this.storage.resources.list(query)).map(toWire);
+    const { venID } = await this.storage.grantOf(caller.clientID);
+    if (!venID || (query.venID !== undefined && query.venID !== venID)) return [];
+    return (await this.storage.resources.list({ ...query, venID })).map(toWire);
+  }
+  async getResource(caller: Caller, id: string): Promise<WireObject> {
+    return toWire(await this.visibleResource(caller, id));
+  }
+  async createResource(caller: Caller, body: unknown): Promise<WireObject> {
+    let venID = '';
+    const resource = newObject('RESOURCE', resourceRequest, body, (accepted) => {
+      requireRequestType(caller, accepted, 'RESOURCE');
+      venID = accepted.venID as string;
+      return {};
+    });
+    const ven = await this.resourceVen(caller, venID, body);
+    return toWire(await this.storage.resources.create({ ...resource, clientID: ven.clientID }));
+  }
+  async updateResource(caller: Caller, id: string, body: unknown): Promise<WireObject> {
+    await this.visibleResource(caller, id);
+    let venID = '';
+    const kept = caller.role === 'BL' ? [] : ['targets'];
+    const change = replacement('RESOURCE', resourceRequest, body, kept, (accepted) => {
+      requireRequestType(caller, accepted, 'RESOURCE');
+      venID = accepted.venID as string;
+      return {};
+    });
+    const ven = await this.resourceVen(caller, venID, body);
+    return toWire(await this.storage.resources.update(id, (current) => ({ ...change(current), clientID: ven.clientID })));
+  }
+  async deleteResource(caller: Caller, id: string): Promise<WireObject> {
+    await this.visibleResource(caller, id);
+    return toWire(await this.storage.resources.delete(id));
+  }
+
+  /** Another client's ven does not exist for a VEN. */
+  private async visibleVen(caller: Caller, id: string): Promise<Ven> {
+    const ven = await this.storage.vens.get(id);
+    if (caller.role === 'VEN' && ven.clientID !== caller.clientID) throw new NotFoundError('VEN', id);
+    return ven;
+  }
+
+  /** A VEN sees the resources of its own ven only. */
+  private async visibleResource(caller: Caller, id: string): Promise<Resource> {
+    const resource = await this.storage.resources.get(id);
+    if (caller.role === 'VEN' && resource.venID !== (await this.storage.grantOf(caller.clientID)).venID) throw new NotFoundError('RESOURCE', id);
+    return resource;
+  }
+
+  /**
+   * The ven a resource names: it must exist (400), a VEN may name only its own (403), and a BL's
+   * clientID must be the ven's, which the resource carries.
+   */
+  private async resourceVen(caller: Caller, venID: string, body: unknown): Promise<Ven> {
+    let ven: Ven;
+    try {
+      ven = await this.storage.vens.get(venID);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw InvalidInputError.field('venID', `ven ${venID} does not exist`);
+      throw error;
+    }
+    if (caller.role === 'VEN' && ven.clientID !== caller.clientID) throw new ForbiddenError(`ven ${venID} is not this client's ven`);
+    const clientID = (body as WireObject).clientID;
+    if (caller.role === 'BL' && clientID !== ven.clientID) throw InvalidInputError.field('clientID', `must be the clientID of ven ${venID}, "${ven.clientID}"`);
+    return ven;
+  }
+
   /** Another VEN's subscription does not exist for this one (clientID never changes). */
   private async visibleSubscription(caller: Caller, id: string): Promise<Subscription> {
     const subscription = await this.storage.subscriptions.get(id);
@@ -141,6 +268,25 @@ export class VtnOperations {
       throw error;
     }
   }
+}
+
+/** A BL sends the BL_ request type, a VEN the VEN_ one, which sets no targets. */
+function requireRequestType(caller: Caller, accepted: WireObject, objectType: 'VEN' | 'RESOURCE'): void {
+  const expected = `${caller.role}_${objectType}_REQUEST`;
+  if (accepted.objectType !== expected) throw InvalidInputError.field('objectType', `must be ${expected} for a ${caller.role} client`);
+  if (caller.role === 'VEN' && accepted.targets !== undefined) throw InvalidInputError.field('targets', `only a BL client may set a ${objectType.toLowerCase()}'s targets`);
+}
+
+/** A VEN's `targets` filter selects among its granted targets only; [] then matches nothing. */
+function narrowedTargets(requested: string[] | undefined, audience: Grant | undefined): string[] | undefined {
+  return requested?.length && audience ? grantedOnly(requested, audience.targets) : requested;
+}
+
+/** The object as a caller may see it: a VEN learns only the targets it was granted. */
+function shownTo(audience: Grant | undefined, object: Program | VtnEvent): WireObject {
+  const wire = toWire(object);
+  if (audience && Array.isArray(wire.targets) && wire.targets.length > 0) wire.targets = grantedOnly(wire.targets as string[], audience.targets);
+  return wire;
 }
 
 /** The subscription query's filters, as storage applies them: each given filter must hold. */

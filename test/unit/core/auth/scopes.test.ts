@@ -7,7 +7,9 @@ import { authRoutes } from '../../../../lambdas/auth';
 import { eventRoutes } from '../../../../lambdas/events';
 import { notifierRoutes } from '../../../../lambdas/notifiers';
 import { programRoutes } from '../../../../lambdas/programs';
+import { resourceRoutes } from '../../../../lambdas/resources';
 import { subscriptionRoutes } from '../../../../lambdas/subscriptions';
+import { venRoutes } from '../../../../lambdas/vens';
 import { RESOURCES } from '../../../../lambdas/routes';
 import { SPEC_PATH, specAvailable } from '../../../support/spec';
 
@@ -19,6 +21,8 @@ const ROUTE_TABLES: Record<string, RouteTable> = {
   programs: programRoutes(unused),
   events: eventRoutes(unused),
   subscriptions: subscriptionRoutes(unused),
+  vens: venRoutes(unused),
+  resources: resourceRoutes(unused),
   notifiers: notifierRoutes,
   auth: authRoutes,
 };
