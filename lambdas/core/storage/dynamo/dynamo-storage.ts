@@ -1,24 +1,40 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, StorageUnavailableError } from '../../errors';
-import type { Program, StoredObject, StoredObjectType, Subscription, VtnEvent } from '../../openadr/types';
-import type { EventQuery, ObjectStore, ProgramQuery, ProgramStore, SubscriptionQuery, SubscriptionStore, VtnStorage } from '../port';
+import type { Program, Resource, StoredObject, StoredObjectType, Subscription, Ven, VtnEvent } from '../../openadr/types';
+import type { EventQuery, Grant, ObjectStore, ProgramQuery, ProgramStore, ResourceStore, SubscriptionQuery, SubscriptionStore, VenStore, VtnStorage } from '../port';
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
 import { ChildPurge } from './child-purge';
 import { DynamoGateway } from './gateway';
-import { fromItem, itemVersion, PENDING_PURGE, PROGRAM_NAME_CLAIM, toItem, type Item } from './item-codec';
+import {
+  fromItem,
+  itemVersion,
+  PENDING_PURGE,
+  PENDING_VEN_PURGE,
+  PROGRAM_NAME_CLAIM,
+  RESOURCE_NAME_CLAIM,
+  resourceKey,
+  toItem,
+  VEN_CLIENT_CLAIM,
+  VEN_NAME_CLAIM,
+  type Item,
+} from './item-codec';
 import type { ClaimHold } from './name-claims';
 import { earliestEnd, eventQueryKey, eventQueryPlan, fromItemProgramID, queryMatches, readPartition, subscriptionQueryPlan } from './queries';
 import { Logger } from '../../logger';
 import { IndexPropagation } from './index-propagation';
 import { TABLE_LAYOUT } from './table-layout';
 import { undoClaims, UniqueFields } from './unique-fields';
+import { VenDirectory } from './ven-directory';
 import { VersionedItems } from './versioned-items';
 
 export interface DynamoStorageOptions {
   client: DynamoDBClient;
   tableName: string;
-  /** Also the TTL of the subscription list, which is read and cached whole like programs. */
+  /**
+   * Also the TTL of the subscription list, which is read and cached whole like programs, and of
+   * the clients' grants.
+   */
   programCacheTtlMs: number;
   eventCacheTtlMs: number;
   /** Budget of the event page cache, in approximate bytes (the pages' stored JSON). */
@@ -31,7 +47,7 @@ export interface DynamoStorageOptions {
    * Must exceed the longest request (the function timeout).
    */
   nameClaimLeaseMs?: number;
-  /** Time a program delete spends removing its events before leaving the rest for later. */
+  /** Time a program (ven) delete spends removing its events (resources) before leaving the rest for later. */
   purgeBudgetMs?: number;
   /** How long a write waits for the indexes to show it (see IndexPropagation). */
   indexSettleMs?: number;
@@ -53,17 +69,22 @@ export class DynamoStorage implements VtnStorage {
   readonly programs: ProgramStore;
   readonly events: ObjectStore<VtnEvent, EventQuery>;
   readonly subscriptions: SubscriptionStore;
+  readonly vens: VenStore;
+  readonly resources: ResourceStore;
 
   private readonly gateway: DynamoGateway;
   private readonly clock: () => number;
   private readonly programCache: TtlCache<Program[]>;
   private readonly subscriptionCache: TtlCache<Subscription[]>;
   private readonly eventPageCache: TtlCache<VtnEvent[]>;
+  private readonly grantCache: TtlCache<Grant>;
   private readonly coherence: CacheCoherence;
   private readonly indexPropagation: IndexPropagation;
   private readonly writes: VersionedItems;
   private readonly programNames: UniqueFields<Program>;
   private readonly purge: ChildPurge;
+  private readonly venPurge: ChildPurge;
+  private readonly directory: VenDirectory;
   private readonly logger: Logger;
 
   constructor(options: DynamoStorageOptions) {
@@ -77,8 +98,25 @@ export class DynamoStorage implements VtnStorage {
     this.programNames = new UniqueFields<Program>(this.gateway, this.writes, 'PROGRAM', [
       { partition: PROGRAM_NAME_CLAIM, field: 'programName', tokenAttribute: 'claimToken', valueOf: (program) => program.programName },
     ], claimOptions);
+    const venFields = new UniqueFields<Ven>(this.gateway, this.writes, 'VEN', [
+      { partition: VEN_NAME_CLAIM, field: 'venName', tokenAttribute: 'venNameClaimToken', valueOf: (ven) => ven.venName },
+      { partition: VEN_CLIENT_CLAIM, field: 'clientID', tokenAttribute: 'clientIDClaimToken', valueOf: (ven) => ven.clientID },
+    ], claimOptions);
+    const resourceFields = new UniqueFields<Resource>(this.gateway, this.writes, 'RESOURCE', [
+      {
+        partition: RESOURCE_NAME_CLAIM,
+        field: 'resourceName',
+        tokenAttribute: 'claimToken',
+        valueOf: (resource) => resourceKey(resource.venID, resource.resourceName),
+        shown: (key) => key.slice(key.indexOf('#') + 1),
+      },
+    ], claimOptions);
     const purgeOptions = { budgetMs: options.purgeBudgetMs ?? 5_000, staleMarkMs: leaseMs, clock: this.clock, logger: log };
     this.purge = new ChildPurge(this.gateway, this.writes, { parentType: 'PROGRAM', childType: 'EVENT', parentField: 'programID', markPartition: PENDING_PURGE }, purgeOptions);
+    this.venPurge = new ChildPurge(this.gateway, this.writes, { parentType: 'VEN', childType: 'RESOURCE', parentField: 'venID', markPartition: PENDING_VEN_PURGE }, {
+      ...purgeOptions,
+      onChildDeleted: (resource) => resourceFields.release(resource),
+    });
     this.indexPropagation = new IndexPropagation(this.gateway, {
       timeoutMs: options.indexSettleMs ?? 3_000,
       clock: this.clock,
@@ -88,9 +126,11 @@ export class DynamoStorage implements VtnStorage {
     this.programCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
     this.subscriptionCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
     this.eventPageCache = new TtlCache(options.eventCacheTtlMs, this.clock, 1000, options.eventCacheMaxBytes);
+    this.grantCache = new TtlCache(options.programCacheTtlMs, this.clock, 1000);
     this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, log, (kind) =>
-      ({ PROGRAM: this.programCache, EVENT: this.eventPageCache, SUBSCRIPTION: this.subscriptionCache })[kind].clear(),
+      ({ PROGRAM: this.programCache, EVENT: this.eventPageCache, SUBSCRIPTION: this.subscriptionCache, GRANT: this.grantCache })[kind].clear(),
     );
+    this.directory = new VenDirectory(this.gateway, this.writes, venFields, resourceFields, this.grantCache, this.coherence);
 
     this.programs = {
       list: (query) => this.listPrograms(query),
@@ -120,6 +160,36 @@ export class DynamoStorage implements VtnStorage {
       update: (id, change) => this.updateObject('SUBSCRIPTION', id, change, ['SUBSCRIPTION']),
       delete: (id) => this.deleteObject<Subscription>('SUBSCRIPTION', id, ['SUBSCRIPTION']),
     };
+    // Every ven and resource write moves some client's grant.
+    const venRules: WriteRules<Ven> = { unique: venFields, children: this.venPurge };
+    this.vens = {
+      list: (query) => this.directory.listVens(query),
+      get: (id) => this.getObject<Ven>('VEN', id),
+      findByClient: (clientID) => this.directory.findByClient(clientID),
+      create: (ven) => this.createObject(ven, ['GRANT'], undefined, venRules),
+      update: (id, change) => this.updateObject('VEN', id, change, ['GRANT'], { unique: venFields }),
+      delete: (id) => this.deleteObject<Ven>('VEN', id, ['GRANT'], venRules),
+    };
+    const withdrawIfVenGone = (written: Item, replaced?: Item) => this.venPurge.withdrawIfOrphaned(written, replaced);
+    this.resources = {
+      list: (query) => this.directory.listResources(query),
+      get: (id) => this.getObject<Resource>('RESOURCE', id),
+      create: async (resource) => {
+        await this.directory.requireVen(resource.venID);
+        return this.createObject(resource, ['GRANT'], withdrawIfVenGone, { unique: resourceFields });
+      },
+      update: (id, change) =>
+        this.updateObject('RESOURCE', id, change, ['GRANT'], {
+          unique: resourceFields,
+          beforeWrite: (next) => this.directory.requireVen(next.venID),
+          afterWrite: withdrawIfVenGone,
+        }),
+      delete: (id) => this.deleteObject<Resource>('RESOURCE', id, ['GRANT'], { unique: resourceFields }),
+    };
+  }
+
+  grantOf(clientID: string): Promise<Grant> {
+    return this.directory.grantOf(clientID);
   }
 
   // ---- programs -------------------------------------------------------------------------------
