@@ -26,6 +26,11 @@ async function fresh(): Promise<{ tableName: string; storage: DynamoStorage }> {
   return { tableName, storage: db.storage(tableName) };
 }
 
+/** Live items of a partition (tombstones left out). */
+async function live(tableName: string, objectType: string) {
+  return (await partition(db.client, tableName, objectType)).filter((item) => !item.deletedAt);
+}
+
 /** Writes resources straight into the table (25 per request), for lists across many pages. */
 async function bulkResources(tableName: string, resources: Resource[]): Promise<void> {
   for (let offset = 0; offset < resources.length; offset += 25) {
@@ -181,10 +186,32 @@ describe('resources', () => {
 
     await storage.vens.delete(ven.id);
     expect(ids(await storage.resources.list({ skip: 0, limit: 100 }))).toEqual([survivor.id]);
-    expect((await partition(db.client, tableName, 'RESOURCE')).filter((item) => !item.deletedAt)).toHaveLength(1);
+    expect(await live(tableName, 'RESOURCE')).toHaveLength(1);
     expect((await partition(db.client, tableName, 'RESOURCE_NAME')).map((claim) => claim.id.S)).toEqual([`${kept.id}#r-0`]);
     expect(await partition(db.client, tableName, 'VEN_NAME')).toHaveLength(1);
     await expect(storage.vens.create(aVen({ venName: 'Doomed', clientID: 'c-1' }))).resolves.toBeDefined();
+  });
+
+  it('hides the resources of a deleted ven whose purge was left for later, and the next ven write purges them', async () => {
+    const tableName = await db.freshTable();
+    const storage = db.storage(tableName);
+    const ven = await storage.vens.create(aVen());
+    const kept = await storage.vens.create(aVen());
+    const orphans = [await storage.resources.create(aResource(ven)), await storage.resources.create(aResource(ven, { resourceName: 'meter' }))];
+    const survivor = await storage.resources.create(aResource(kept, { resourceName: 'meter' }));
+
+    // A delete with no time left for its purge (a function cut short after the delete).
+    await db.storage(tableName, { purgeBudgetMs: 0 }).vens.delete(ven.id);
+    expect((await live(tableName, 'RESOURCE')).length).toBe(3);
+    expect(ids(await storage.resources.list(page))).toEqual([survivor.id]);
+    expect(ids(await storage.resources.list({ ...page, venID: ven.id }))).toEqual([]);
+    expect(ids(await storage.resources.list({ ...page, venID: ven.id, resourceName: 'meter' }))).toEqual([]);
+    expect(ids(await storage.resources.list({ ...page, resourceName: 'meter' }))).toEqual([survivor.id]);
+    await expect(storage.resources.get(orphans[0].id)).rejects.toBeInstanceOf(NotFoundError);
+
+    await storage.vens.create(aVen());
+    expect((await live(tableName, 'RESOURCE')).map((item) => item.id.S)).toEqual([survivor.id]);
+    expect((await live(tableName, 'RESOURCE_NAME')).map((claim) => claim.id.S)).toEqual([`${kept.id}#meter`]);
   });
 });
 

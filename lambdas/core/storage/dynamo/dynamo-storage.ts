@@ -173,7 +173,7 @@ export class DynamoStorage implements VtnStorage {
     const withdrawIfVenGone = (written: Item, replaced?: Item) => this.venPurge.withdrawIfOrphaned(written, replaced);
     this.resources = {
       list: (query) => this.directory.listResources(query),
-      get: (id) => this.getObject<Resource>('RESOURCE', id),
+      get: (id) => this.directory.getResource(id),
       create: async (resource) => {
         await this.directory.requireVen(resource.venID);
         return this.createObject(resource, ['GRANT'], withdrawIfVenGone, { unique: resourceFields });

@@ -1,11 +1,11 @@
-import { InvalidInputError } from '../../errors';
+import { InvalidInputError, NotFoundError } from '../../errors';
 import type { Resource, Ven } from '../../openadr/types';
 import type { Grant, ResourceQuery, VenQuery } from '../port';
 import type { TtlCache } from './cache';
 import type { CacheCoherence } from './coherence';
 import type { DynamoGateway } from './gateway';
-import { fromItem, programScope, resourceKey, type Item } from './item-codec';
-import { queryMatches, type QueryPlan } from './queries';
+import { fromItem, PENDING_VEN_PURGE, programScope, resourceKey, type Item } from './item-codec';
+import { fromItemProgramID, queryMatches, readPartition, type QueryPlan } from './queries';
 import { TABLE_LAYOUT } from './table-layout';
 import type { UniqueFields } from './unique-fields';
 import type { VersionedItems } from './versioned-items';
@@ -48,8 +48,18 @@ export class VenDirectory {
     return (await queryMatches(this.gateway, plan, query.skip + query.limit)).slice(query.skip).map((item) => fromItem<Ven>(item));
   }
 
+  /** Resources of a deleted ven may outlive it until its purge is done; they are never shown. */
+  async getResource(id: string): Promise<Resource> {
+    const item = await this.writes.read('RESOURCE', id);
+    const resource = item && fromItem<Resource>(item);
+    if (!resource || !(await this.writes.exists('VEN', resource.venID))) throw new NotFoundError('RESOURCE', id);
+    return resource;
+  }
+
   async listResources(query: ResourceQuery): Promise<Resource[]> {
     if (query.limit === 0) return [];
+    const gone = await this.vensBeingPurged();
+    if (query.venID !== undefined && gone.has(query.venID)) return [];
     if (query.venID !== undefined && query.resourceName !== undefined) {
       const key = resourceKey(query.venID, query.resourceName);
       const resource = await this.holding<Resource>('RESOURCE', this.resourceFields.holderOf('resourceName', key));
@@ -60,7 +70,18 @@ export class VenDirectory {
       query.venID !== undefined
         ? partitionPlan(this.gateway.tableName, { parent: programScope('RESOURCE', query.venID) }, { targets: query.targets })
         : partitionPlan(this.gateway.tableName, { objectType: 'RESOURCE' }, { targets: query.targets, resourceName: query.resourceName });
-    return (await queryMatches(this.gateway, plan, query.skip + query.limit)).slice(query.skip).map((item) => fromItem<Resource>(item));
+    const matched = await queryMatches(this.gateway, plan, query.skip + query.limit, (item) => !gone.has(fromItemProgramID(item)));
+    return matched.slice(query.skip).map((item) => fromItem<Resource>(item));
+  }
+
+  /**
+   * The deleted vens whose resources may not all be purged yet: those with a purge mark (a
+   * small partition, empty but for recent deletes) that no longer exist.
+   */
+  private async vensBeingPurged(): Promise<Set<string>> {
+    const marked = (await readPartition(this.gateway, PENDING_VEN_PURGE)).map((mark) => mark[TABLE_LAYOUT.sortKey].S as string);
+    const exists = await Promise.all(marked.map((venID) => this.writes.exists('VEN', venID)));
+    return new Set(marked.filter((_, index) => !exists[index]));
   }
 
   /** A resource must name an existing ven (see ChildPurge.withdrawIfOrphaned for one deleted meanwhile). */
