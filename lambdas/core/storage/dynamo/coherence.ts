@@ -4,8 +4,9 @@ import type { DynamoGateway } from './gateway';
 import type { Item } from './item-codec';
 import { TABLE_LAYOUT } from './table-layout';
 
-export type CachedKind = 'PROGRAM' | 'EVENT' | 'SUBSCRIPTION';
-const KINDS: CachedKind[] = ['PROGRAM', 'EVENT', 'SUBSCRIPTION'];
+/** GRANT: the targets granted to clients, moved by every ven and resource write. */
+export type CachedKind = 'PROGRAM' | 'EVENT' | 'SUBSCRIPTION' | 'GRANT';
+const KINDS: CachedKind[] = ['PROGRAM', 'EVENT', 'SUBSCRIPTION', 'GRANT'];
 
 /**
  * Counters live in this many items, each in its own partition, and a write bumps one of them:

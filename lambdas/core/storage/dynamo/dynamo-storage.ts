@@ -1,24 +1,41 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConflictError, InvalidInputError, NotFoundError, StorageUnavailableError } from '../../errors';
-import type { Program, StoredObject, StoredObjectType, Subscription, VtnEvent } from '../../openadr/types';
-import type { EventQuery, ObjectStore, ProgramQuery, ProgramStore, SubscriptionQuery, SubscriptionStore, VtnStorage } from '../port';
+import { ConflictError, NotFoundError, StorageUnavailableError } from '../../errors';
+import type { Program, Resource, StoredObject, StoredObjectType, Subscription, Ven, VtnEvent } from '../../openadr/types';
+import type { EventQuery, Grant, ObjectStore, ProgramQuery, ProgramStore, ResourceStore, SubscriptionQuery, SubscriptionStore, VenStore, VtnStorage } from '../port';
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
-import { EventPurge } from './event-purge';
+import { ChildPurge } from './child-purge';
 import { DynamoGateway } from './gateway';
-import { fromItem, itemVersion, toItem, type Item } from './item-codec';
-import { NameClaims, type ClaimHold } from './name-claims';
+import {
+  fromItem,
+  itemVersion,
+  PENDING_PURGE,
+  PENDING_VEN_PURGE,
+  PROGRAM_NAME_CLAIM,
+  RESOURCE_NAME_CLAIM,
+  resourceKey,
+  toItem,
+  VEN_CLIENT_CLAIM,
+  VEN_NAME_CLAIM,
+  type Item,
+} from './item-codec';
+import type { ClaimHold } from './name-claims';
 import { earliestEnd, eventQueryKey, eventQueryPlan, fromItemProgramID, queryMatches, readPartition, subscriptionQueryPlan } from './queries';
 import { Logger } from '../../logger';
 import { visibleUnder } from '../../openadr/targets';
 import { IndexPropagation } from './index-propagation';
 import { TABLE_LAYOUT } from './table-layout';
+import { undoClaims, UniqueFields } from './unique-fields';
+import { VenDirectory } from './ven-directory';
 import { VersionedItems } from './versioned-items';
 
 export interface DynamoStorageOptions {
   client: DynamoDBClient;
   tableName: string;
-  /** Also the TTL of the subscription list, which is read and cached whole like programs. */
+  /**
+   * Also the TTL of the subscription list, which is read and cached whole like programs, and of
+   * the clients' grants.
+   */
   programCacheTtlMs: number;
   eventCacheTtlMs: number;
   /** Budget of the event page cache, in approximate bytes (the pages' stored JSON). */
@@ -31,7 +48,7 @@ export interface DynamoStorageOptions {
    * Must exceed the longest request (the function timeout).
    */
   nameClaimLeaseMs?: number;
-  /** Time a program delete spends removing its events before leaving the rest for later. */
+  /** Time a program (ven) delete spends removing its events (resources) before leaving the rest for later. */
   purgeBudgetMs?: number;
   /** How long a write waits for the indexes to show it (see IndexPropagation). */
   indexSettleMs?: number;
@@ -42,21 +59,33 @@ export interface DynamoStorageOptions {
 
 const MAX_UPDATE_ATTEMPTS = 5;
 
+/** What a write of one type must keep: unique fields, and children that go with the object. */
+interface WriteRules<T extends StoredObject> {
+  unique?: UniqueFields<T>;
+  /** The purge of this object's children: marked before its delete, resumed by its creates. */
+  children?: ChildPurge;
+}
+
 export class DynamoStorage implements VtnStorage {
   readonly programs: ProgramStore;
   readonly events: ObjectStore<VtnEvent, EventQuery>;
   readonly subscriptions: SubscriptionStore;
+  readonly vens: VenStore;
+  readonly resources: ResourceStore;
 
   private readonly gateway: DynamoGateway;
   private readonly clock: () => number;
   private readonly programCache: TtlCache<Program[]>;
   private readonly subscriptionCache: TtlCache<Subscription[]>;
   private readonly eventPageCache: TtlCache<VtnEvent[]>;
+  private readonly grantCache: TtlCache<Grant>;
   private readonly coherence: CacheCoherence;
   private readonly indexPropagation: IndexPropagation;
   private readonly writes: VersionedItems;
-  private readonly names: NameClaims;
-  private readonly purge: EventPurge;
+  private readonly programNames: UniqueFields<Program>;
+  private readonly purge: ChildPurge;
+  private readonly venPurge: ChildPurge;
+  private readonly directory: VenDirectory;
   private readonly logger: Logger;
 
   constructor(options: DynamoStorageOptions) {
@@ -65,21 +94,29 @@ export class DynamoStorage implements VtnStorage {
     const leaseMs = options.nameClaimLeaseMs ?? 30_000;
     const log = (this.logger = options.logger ?? new Logger('warn'));
     this.writes = new VersionedItems(this.gateway);
-    this.names = new NameClaims(this.gateway, {
-      leaseMs,
-      clock: this.clock,
-      logger: log,
-      currentNameOf: async (owner) => {
-        const item = await this.writes.read('PROGRAM', owner);
-        return item ? fromItem<Program>(item).programName : undefined;
+    const claimOptions = { leaseMs, clock: this.clock, logger: log };
+    // claimToken: the attribute program items have always kept their claim's token in.
+    this.programNames = new UniqueFields<Program>(this.gateway, this.writes, 'PROGRAM', [
+      { partition: PROGRAM_NAME_CLAIM, field: 'programName', tokenAttribute: 'claimToken', valueOf: (program) => program.programName },
+    ], claimOptions);
+    const venFields = new UniqueFields<Ven>(this.gateway, this.writes, 'VEN', [
+      { partition: VEN_NAME_CLAIM, field: 'venName', tokenAttribute: 'venNameClaimToken', valueOf: (ven) => ven.venName },
+      { partition: VEN_CLIENT_CLAIM, field: 'clientID', tokenAttribute: 'clientIDClaimToken', valueOf: (ven) => ven.clientID },
+    ], claimOptions);
+    const resourceFields = new UniqueFields<Resource>(this.gateway, this.writes, 'RESOURCE', [
+      {
+        partition: RESOURCE_NAME_CLAIM,
+        field: 'resourceName',
+        tokenAttribute: 'claimToken',
+        valueOf: (resource) => resourceKey(resource.venID, resource.resourceName),
+        shown: (key) => key.slice(key.indexOf('#') + 1),
       },
-    });
-    this.purge = new EventPurge(this.gateway, {
-      budgetMs: options.purgeBudgetMs ?? 5_000,
-      staleMarkMs: leaseMs,
-      clock: this.clock,
-      logger: log,
-      programExists: (programID) => this.writes.exists('PROGRAM', programID),
+    ], claimOptions);
+    const purgeOptions = { budgetMs: options.purgeBudgetMs ?? 5_000, staleMarkMs: leaseMs, clock: this.clock, logger: log };
+    this.purge = new ChildPurge(this.gateway, this.writes, { parentType: 'PROGRAM', childType: 'EVENT', parentField: 'programID', markPartition: PENDING_PURGE }, purgeOptions);
+    this.venPurge = new ChildPurge(this.gateway, this.writes, { parentType: 'VEN', childType: 'RESOURCE', parentField: 'venID', markPartition: PENDING_VEN_PURGE }, {
+      ...purgeOptions,
+      onChildDeleted: (resource) => resourceFields.release(resource),
     });
     this.indexPropagation = new IndexPropagation(this.gateway, {
       timeoutMs: options.indexSettleMs ?? 3_000,
@@ -90,17 +127,20 @@ export class DynamoStorage implements VtnStorage {
     this.programCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
     this.subscriptionCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
     this.eventPageCache = new TtlCache(options.eventCacheTtlMs, this.clock, 1000, options.eventCacheMaxBytes);
+    this.grantCache = new TtlCache(options.programCacheTtlMs, this.clock, 1000);
     this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, log, (kind) =>
-      ({ PROGRAM: this.programCache, EVENT: this.eventPageCache, SUBSCRIPTION: this.subscriptionCache })[kind].clear(),
+      ({ PROGRAM: this.programCache, EVENT: this.eventPageCache, SUBSCRIPTION: this.subscriptionCache, GRANT: this.grantCache })[kind].clear(),
     );
+    this.directory = new VenDirectory(this.gateway, this.writes, venFields, resourceFields, this.grantCache, this.coherence);
 
     this.programs = {
       list: (query) => this.listPrograms(query),
       get: (id) => this.getProgram(id),
       findByName: (name) => this.findProgramByName(name),
-      create: (program) => this.createProgram(program),
-      update: (id, change) => this.updateProgram(id, change),
-      delete: (id) => this.deleteProgram(id),
+      create: (program) => this.createObject(program, ['PROGRAM'], undefined, { unique: this.programNames, children: this.purge }),
+      update: (id, change) => this.updateObject('PROGRAM', id, change, ['PROGRAM'], { unique: this.programNames }),
+      // From the delete on, the program's events are unreadable: reads check that their program exists.
+      delete: (id) => this.deleteObject<Program>('PROGRAM', id, ['PROGRAM', 'EVENT'], { unique: this.programNames, children: this.purge }),
     };
     this.events = {
       list: (query) => this.listEvents(query),
@@ -121,6 +161,36 @@ export class DynamoStorage implements VtnStorage {
       update: (id, change) => this.updateObject('SUBSCRIPTION', id, change, ['SUBSCRIPTION']),
       delete: (id) => this.deleteObject<Subscription>('SUBSCRIPTION', id, ['SUBSCRIPTION']),
     };
+    // Every ven and resource write moves some client's grant.
+    const venRules: WriteRules<Ven> = { unique: venFields, children: this.venPurge };
+    this.vens = {
+      list: (query) => this.directory.listVens(query),
+      get: (id) => this.getObject<Ven>('VEN', id),
+      findByClient: (clientID) => this.directory.findByClient(clientID),
+      create: (ven) => this.createObject(ven, ['GRANT'], undefined, venRules),
+      update: (id, change) => this.updateObject('VEN', id, change, ['GRANT'], { unique: venFields }),
+      delete: (id) => this.deleteObject<Ven>('VEN', id, ['GRANT'], venRules),
+    };
+    const withdrawIfVenGone = (written: Item, replaced?: Item) => this.venPurge.withdrawIfOrphaned(written, replaced);
+    this.resources = {
+      list: (query) => this.directory.listResources(query),
+      get: (id) => this.directory.getResource(id),
+      create: async (resource) => {
+        await this.directory.requireVen(resource.venID);
+        return this.createObject(resource, ['GRANT'], withdrawIfVenGone, { unique: resourceFields });
+      },
+      update: (id, change) =>
+        this.updateObject('RESOURCE', id, change, ['GRANT'], {
+          unique: resourceFields,
+          beforeWrite: (next) => this.directory.requireVen(next.venID),
+          afterWrite: withdrawIfVenGone,
+        }),
+      delete: (id) => this.deleteObject<Resource>('RESOURCE', id, ['GRANT'], { unique: resourceFields }),
+    };
+  }
+
+  grantOf(clientID: string): Promise<Grant> {
+    return this.directory.grantOf(clientID);
   }
 
   // ---- programs -------------------------------------------------------------------------------
@@ -172,74 +242,18 @@ export class DynamoStorage implements VtnStorage {
     return item ? fromItem<Program>(item) : undefined;
   }
 
-  private async createProgram(program: Program): Promise<Program> {
-    const item = toItem(program, 1);
-    const hold = await this.names.claim(program.programName, program.id);
-    const written = await this.undoingClaimOnFailure(hold, () => this.writes.create(withClaim(item, hold)));
-    if (!written) {
-      await this.names.undo(hold);
-      throw new ConflictError(`program ${program.id} already exists`);
-    }
-    await this.indexPropagation.settle(undefined, written);
-    await this.afterWrite(['PROGRAM'], () => this.keepOnlyIfNameStillOurs(program));
-    // Purges left for later (marks not yet old enough to drop) also move on with program creates.
-    await this.afterCommit('event purge', () => this.purge.run());
-    return program;
-  }
-
-  private async updateProgram(id: string, change: (current: Program) => Program): Promise<Program> {
-    let previous: { name: string; claimToken?: string } = { name: '' };
-    const updated = await this.updateObject<Program>('PROGRAM', id, change, ['PROGRAM'], {
-      beforeWrite: async (next, current, currentItem) => {
-        previous = { name: current.programName, claimToken: currentItem.claimToken?.S };
-        return next.programName !== current.programName ? this.names.claim(next.programName, id) : undefined;
-      },
-    });
-    if (updated.programName !== previous.name) await this.names.release(previous.name, id, previous.claimToken);
-    return updated;
-  }
-
-  private async deleteProgram(id: string): Promise<Program> {
-    const current = await this.writes.read('PROGRAM', id);
-    if (!current) throw new NotFoundError('PROGRAM', id);
-    // Marked first: a delete cut short after this still has its events purged later.
-    await this.purge.mark(id);
-    const { object: deleted, item } = await this.removeObject<Program>(current, ['PROGRAM', 'EVENT']);
-    // From here on, the program's events are unreadable: reads check that their program exists.
-    await this.names.release(deleted.programName, id, item.claimToken?.S);
-    await this.afterCommit('event purge', () => this.purge.run(id));
-    return deleted;
-  }
-
   /**
    * Runs a write that follows a claim. A write that surely failed gives the claim back; one whose
    * outcome is unknown (the database did not answer) keeps it, since the write may have landed:
-   * the claim then lapses after its lease unless the program bears the name.
+   * the claim then lapses after its lease unless the object bears the value.
    */
-  private async undoingClaimOnFailure<R>(hold: ClaimHold | undefined, write: () => Promise<R>): Promise<R> {
+  private async undoingClaimOnFailure<R>(holds: ClaimHold[], write: () => Promise<R>): Promise<R> {
     try {
       return await write();
     } catch (error) {
-      if (!(error instanceof StorageUnavailableError)) await this.names.undo(hold);
+      if (!(error instanceof StorageUnavailableError)) await undoClaims(holds);
       throw error;
     }
-  }
-
-  /**
-   * Closes the window where a create outlived its claim's lease and lost the name to another:
-   * the later claimant keeps the name and this program is withdrawn. A program renamed or
-   * deleted since (its claim rightly given up) was created all the same.
-   */
-  private async keepOnlyIfNameStillOurs(program: Program): Promise<void> {
-    const { held, holder } = await this.names.isHeldBy(program.programName, program.id);
-    if (held) return;
-    let current = await this.writes.read('PROGRAM', program.id);
-    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      if (!current || fromItem<Program>(current).programName !== program.programName) return;
-      current = await this.writes.remove(current);
-      if (!current) break;
-    }
-    throw new ConflictError(`programName "${program.programName}" was taken by ${holder ? `program ${holder}` : 'another program'}`);
   }
 
   // ---- events ---------------------------------------------------------------------------------
@@ -306,18 +320,40 @@ export class DynamoStorage implements VtnStorage {
     return fromItem<T>(item);
   }
 
-  private async createObject<T extends StoredObject>(object: T, kinds: CachedKind[], afterWrite?: (written: Item) => Promise<void>): Promise<T> {
-    const written = await this.writes.create(toItem(object, 1));
-    if (!written) throw new ConflictError(`${object.objectType.toLowerCase()} ${object.id} already exists`);
+  /**
+   * Claims the object's unique values, writes it, and checks after the write (a claim lost after
+   * its lease, the checks of `afterWrite`): a write withdrawn by a check gives its claims back.
+   */
+  private async createObject<T extends StoredObject>(
+    object: T,
+    kinds: CachedKind[],
+    afterWrite?: (written: Item) => Promise<void>,
+    rules: WriteRules<T> = {},
+  ): Promise<T> {
+    const item = toItem(object, 1);
+    const holds = (await rules.unique?.claim(object)) ?? [];
+    const written = await this.undoingClaimOnFailure(holds, () => this.writes.create(rules.unique?.stamp(item, holds) ?? item));
+    if (!written) {
+      await undoClaims(holds);
+      throw new ConflictError(`${object.objectType.toLowerCase()} ${object.id} already exists`);
+    }
     await this.indexPropagation.settle(undefined, written);
-    await this.afterWrite(kinds, () => afterWrite?.(written));
+    await this.afterWrite(kinds, () =>
+      this.undoingClaimOnFailure(holds, async () => {
+        await rules.unique?.keepOnlyIfStillOurs(object);
+        await afterWrite?.(written);
+      }),
+    );
+    // Purges left for later (marks not yet old enough to drop) also move on with the parent's creates.
+    if (rules.children) await this.afterCommit('purge', () => rules.children!.run());
     return object;
   }
 
   /**
    * Optimistic update: read, change, and write only if the version is still the one read. A
-   * delete in between fails the condition and the re-read reports not found. `beforeWrite` may
-   * claim something for the write (a name), which is given back when the write does not happen.
+   * delete in between fails the condition and the re-read reports not found. The unique values
+   * that change are claimed for the write, given back when it does not happen (or is withdrawn by
+   * `afterWrite`), and the values left behind are released once it has.
    */
   private async updateObject<T extends StoredObject>(
     objectType: StoredObjectType,
@@ -325,8 +361,10 @@ export class DynamoStorage implements VtnStorage {
     change: (current: T) => T,
     kinds: CachedKind[],
     hooks: {
-      beforeWrite?: (next: T, current: T, currentItem: Item) => Promise<ClaimHold | undefined>;
+      /** Checks before anything is claimed or written; it throws to refuse the write. */
+      beforeWrite?: (next: T, current: T, currentItem: Item) => Promise<void>;
       afterWrite?: (written: Item, replaced: Item) => Promise<void>;
+      unique?: UniqueFields<T>;
     } = {},
   ): Promise<T> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
@@ -336,23 +374,30 @@ export class DynamoStorage implements VtnStorage {
       const next = change(current);
       if (next.id !== id || next.objectType !== objectType) throw new Error('an update may not change id or objectType');
       const nextItem = toItem(next, itemVersion(item) + 1);
-      const hold = await hooks.beforeWrite?.(next, current, item);
-      const written = await this.undoingClaimOnFailure(hold, () => this.writes.replace(item, hold ? withClaim(nextItem, hold) : keepClaim(nextItem, item)));
+      await hooks.beforeWrite?.(next, current, item);
+      const holds = (await hooks.unique?.claim(next, current)) ?? [];
+      const written = await this.undoingClaimOnFailure(holds, () => this.writes.replace(item, hooks.unique?.stamp(nextItem, holds, item) ?? nextItem));
       if (!written) {
-        await this.names.undo(hold);
+        await undoClaims(holds);
         continue;
       }
       await this.indexPropagation.settle(item, written);
-      await this.afterWrite(kinds, () => hooks.afterWrite?.(written, item));
+      await this.afterWrite(kinds, () => this.undoingClaimOnFailure(holds, async () => hooks.afterWrite?.(written, item)));
+      await hooks.unique?.release(item, written);
       return next;
     }
     throw new ConflictError(`${objectType.toLowerCase()} ${id} is being modified concurrently; retry`);
   }
 
-  private async deleteObject<T extends StoredObject>(objectType: StoredObjectType, id: string, kinds: CachedKind[]): Promise<T> {
+  private async deleteObject<T extends StoredObject>(objectType: StoredObjectType, id: string, kinds: CachedKind[], rules: WriteRules<T> = {}): Promise<T> {
     const current = await this.writes.read(objectType, id);
     if (!current) throw new NotFoundError(objectType, id);
-    return (await this.removeObject<T>(current, kinds)).object;
+    // Marked first: a delete cut short after this still has its children purged later.
+    await rules.children?.mark(id);
+    const { object, item } = await this.removeObject<T>(current, kinds);
+    await rules.unique?.release(item);
+    if (rules.children) await this.afterCommit('purge', () => rules.children!.run(id));
+    return object;
   }
 
   /** Deletes the newest version of an object, starting from `current`; returns what was deleted. */
@@ -397,31 +442,10 @@ export class DynamoStorage implements VtnStorage {
     }
   }
 
-  /**
-   * An event written while its program was being deleted would outlive it: the purge may have
-   * read the program's events before this one reached the index. Checked after the event is in
-   * the index, so either the purge finds it or this finds the program gone and withdraws the
-   * write: a create is deleted, an update put back as it was. Should this check itself fail, the
-   * program's purge mark, kept for a lease, still covers the event.
-   */
-  private async withdrawIfProgramGone(written: Item, replaced?: Item): Promise<void> {
-    const event = fromItem<VtnEvent>(written);
-    if (await this.writes.exists('PROGRAM', event.programID)) return;
-    await this.purge.mark(event.programID);
-    if (replaced) await this.writes.restore(written, replaced);
-    else await this.writes.remove(written);
-    throw InvalidInputError.field('programID', `program ${event.programID} does not exist`);
+  /** An event written while its program was being deleted is withdrawn (see ChildPurge). */
+  private withdrawIfProgramGone(written: Item, replaced?: Item): Promise<void> {
+    return this.purge.withdrawIfOrphaned(written, replaced);
   }
-}
-
-/** The object's item carrying the token of the name claim this write holds (see NameClaims.release). */
-function withClaim(item: Item, hold: ClaimHold): Item {
-  return { ...item, claimToken: { S: hold.token } };
-}
-
-/** An update that claims nothing keeps the claim token of the version it replaces. */
-function keepClaim(item: Item, replaced: Item): Item {
-  return replaced.claimToken ? { ...item, claimToken: replaced.claimToken } : item;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { InvalidInputError, PayloadTooLargeError } from '../../errors';
 import { dehydrate, hydrate } from '../../openadr/temporal-fields';
 import { eventSpan } from '../../openadr/timing';
-import type { Program, StoredObject, StoredObjectType, Subscription, VtnEvent } from '../../openadr/types';
+import type { Program, Resource, StoredObject, StoredObjectType, Subscription, Ven, VtnEvent } from '../../openadr/types';
 import { hasSortableYear, sortableDateTime } from '../../time/temporal';
 
 /**
@@ -17,16 +17,28 @@ export type Item = Record<string, AttributeValue>;
 /** Partitions of bookkeeping items. */
 export const PROGRAM_NAME_CLAIM = 'PROGRAM_NAME';
 export const PENDING_PURGE = 'PROGRAM_PURGE';
+export const VEN_NAME_CLAIM = 'VEN_NAME';
+/** One ven per client: claims keyed by clientID (the CLIENT partition holds the registry). */
+export const VEN_CLIENT_CLAIM = 'VEN_CLIENT';
+/** Keyed by resourceKey: a name is unique within its ven only. */
+export const RESOURCE_NAME_CLAIM = 'RESOURCE_NAME';
+export const PENDING_VEN_PURGE = 'VEN_PURGE';
 
 /** DynamoDB's item limit is 400 KB; leave room for the index attributes. */
 export const MAX_DATA_BYTES = 380 * 1024;
 
 /**
- * The programID index holds events and subscriptions; scoping its key by type lets each query
- * read only its own type instead of filtering the other out.
+ * The programID index is the parent index: it holds events and subscriptions by program and
+ * resources by ven. Scoping its key by type lets each query read only its own type instead of
+ * filtering the others out.
  */
 export function programScope(objectType: StoredObjectType, programID: string): string {
   return `${objectType}#${programID}`;
+}
+
+/** A resource's name within its ven, as its claim is keyed; ids cannot hold the separator. */
+export function resourceKey(venID: string, resourceName: string): string {
+  return `${venID}#${resourceName}`;
 }
 
 /**
@@ -114,6 +126,19 @@ function indexAttributes(object: StoredObject): Record<string, unknown> {
         clientName: subscription.clientName,
         objects: nonEmpty([...new Set(subscription.objectOperations.flatMap((op) => op.objects))]),
         targets: nonEmpty(subscription.targets),
+      };
+    }
+    case 'VEN': {
+      const ven = object as Ven;
+      return { venName: ven.venName, clientID: ven.clientID, targets: nonEmpty(ven.targets) };
+    }
+    case 'RESOURCE': {
+      const resource = object as Resource;
+      return {
+        programID: programScope('RESOURCE', resource.venID),
+        resourceName: resource.resourceName,
+        clientID: resource.clientID,
+        targets: nonEmpty(resource.targets),
       };
     }
   }

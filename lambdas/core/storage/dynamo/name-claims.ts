@@ -3,7 +3,7 @@ import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ConflictError } from '../../errors';
 import type { Logger } from '../../logger';
 import { DynamoGateway, conditionMet } from './gateway';
-import { PROGRAM_NAME_CLAIM, type Item } from './item-codec';
+import type { Item } from './item-codec';
 import { TABLE_LAYOUT } from './table-layout';
 
 const MAX_CLAIM_ATTEMPTS = 5;
@@ -22,9 +22,20 @@ export interface ClaimHold {
   name: string;
   owner: string;
   token: string;
+  /** Where the claim lives (several kinds of claim may be held for one write). */
+  claims: NameClaims;
 }
 
 export interface NameClaimsOptions {
+  /** The partition of the claim items, one per kind of unique name. */
+  partition: string;
+  /** How conflicts name the claimed field and the owner's type: `programName "x" is already used by program p`. */
+  field: string;
+  ownerType: string;
+  /** The attribute of the owner's item that keeps the token of the claim it holds. */
+  tokenAttribute: string;
+  /** The name as conflicts show it (a claim key may carry a scope). */
+  shown?: (name: string) => string;
   /** A claim this young whose owner does not bear the name yet is a create or rename in flight. */
   leaseMs: number;
   clock: () => number;
@@ -47,16 +58,20 @@ export class NameClaims {
     private readonly options: NameClaimsOptions,
   ) {}
 
+  get tokenAttribute(): string {
+    return this.options.tokenAttribute;
+  }
+
   async claim(name: string, owner: string): Promise<ClaimHold> {
     const token = randomUUID();
-    const hold: ClaimHold = { name, owner, token };
+    const hold: ClaimHold = { name, owner, token, claims: this };
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
       if (await this.putClaim(hold, { ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': TABLE_LAYOUT.sortKey } })) return hold;
       const claim = await this.read(name);
       if (!claim) continue;
       if (claim.token === token) return hold;
       if (claim.owner !== owner && (await this.isLive(name, claim))) {
-        throw new ConflictError(`programName "${name}" is already used by program ${claim.owner}`);
+        throw new ConflictError(`${this.describe(name)} is already used by ${this.options.ownerType} ${claim.owner}`);
       }
       // A stale claim, or one of the owner's own (a rename back, a release that failed): rewrite
       // it with this attempt's token and time, so that neither a release meant for the old claim
@@ -68,7 +83,17 @@ export class NameClaims {
       if (await this.putClaim(hold, current)) return hold;
       if ((await this.read(name))?.token === token) return hold;
     }
-    throw new ConflictError(`programName "${name}" is being claimed concurrently; retry`);
+    throw new ConflictError(`${this.describe(name)} is being claimed concurrently; retry`);
+  }
+
+  /** The conflict of a write that lost its claim to `holder` after the fact. */
+  takenError(name: string, holder: string | undefined): ConflictError {
+    const ownerType = this.options.ownerType;
+    return new ConflictError(`${this.describe(name)} was taken by ${holder ? `${ownerType} ${holder}` : `another ${ownerType}`}`);
+  }
+
+  private describe(name: string): string {
+    return `${this.options.field} "${this.options.shown?.(name) ?? name}"`;
   }
 
   /**
@@ -99,6 +124,11 @@ export class NameClaims {
     }
   }
 
+  /** Who holds the claim on `name`, if anyone (a claim may run ahead of its owner's write). */
+  async holderOf(name: string): Promise<string | undefined> {
+    return (await this.read(name))?.owner;
+  }
+
   /** Whether the claim on `name` is still `owner`'s (a claim lost after its lease can be taken over). */
   async isHeldBy(name: string, owner: string): Promise<{ held: boolean; holder?: string }> {
     const claim = await this.read(name);
@@ -109,7 +139,7 @@ export class NameClaims {
     const put = this.gateway.put({
       TableName: this.gateway.tableName,
       Item: {
-        ...claimKey(hold.name),
+        ...this.claimKey(hold.name),
         ownerID: { S: hold.owner },
         claimedAt: { N: String(this.options.clock()) },
         claimToken: { S: hold.token },
@@ -127,7 +157,7 @@ export class NameClaims {
     await conditionMet(
       this.gateway.delete({
         TableName: this.gateway.tableName,
-        Key: claimKey(name),
+        Key: this.claimKey(name),
         ConditionExpression: token ? 'ownerID = :owner AND claimToken = :token' : 'ownerID = :owner AND attribute_not_exists(claimToken)',
         ExpressionAttributeValues: { ':owner': { S: owner }, ...(token ? { ':token': { S: token } } : {}) },
       }),
@@ -135,7 +165,7 @@ export class NameClaims {
   }
 
   private async read(name: string): Promise<Claim | undefined> {
-    const result = await this.gateway.get({ TableName: this.gateway.tableName, Key: claimKey(name), ConsistentRead: true });
+    const result = await this.gateway.get({ TableName: this.gateway.tableName, Key: this.claimKey(name), ConsistentRead: true });
     const item = result.Item;
     if (!item) return undefined;
     return { owner: item.ownerID.S as string, claimedAt: Number(item.claimedAt.N), token: item.claimToken?.S };
@@ -145,8 +175,8 @@ export class NameClaims {
     if (this.options.clock() - claim.claimedAt < this.options.leaseMs) return true;
     return (await this.options.currentNameOf(claim.owner)) === name;
   }
-}
 
-function claimKey(name: string): Item {
-  return { [TABLE_LAYOUT.partitionKey]: { S: PROGRAM_NAME_CLAIM }, [TABLE_LAYOUT.sortKey]: { S: name } };
+  private claimKey(name: string): Item {
+    return { [TABLE_LAYOUT.partitionKey]: { S: this.options.partition }, [TABLE_LAYOUT.sortKey]: { S: name } };
+  }
 }
