@@ -26,7 +26,7 @@ export class SpecValidator {
   private readonly validators = new Map<string, ValidateFunction>();
 
   constructor(specPath = SPEC_PATH) {
-    this.document = withoutOpenApiOnlyKeywords(parse(readFileSync(specPath, 'utf8')));
+    this.document = withSatisfiableObjectTypes(withoutOpenApiOnlyKeywords(parse(readFileSync(specPath, 'utf8'))));
     this.ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(this.ajv);
     this.ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
@@ -75,6 +75,22 @@ export class SpecValidator {
     if (!response.content?.['application/json']?.schema) throw new Error(`no JSON schema for ${status} of ${method} ${pathTemplate}`);
     return `${pointer}/content/application~1json/schema`;
   }
+}
+
+/**
+ * The spec's `ven` and `resource` are allOf objectMetadata (objectType VEN, RESOURCE) and the BL
+ * request schema (objectType BL_VEN_REQUEST, BL_RESOURCE_REQUEST), which no object satisfies.
+ * Responses carry VEN and RESOURCE, checked by objectMetadata; the request's enum is dropped there.
+ */
+function withSatisfiableObjectTypes(document: Json): Json {
+  const schemas = document.components.schemas as Json;
+  for (const [response, request] of [['ven', 'BlVenRequest'], ['resource', 'BlResourceRequest']]) {
+    const { objectType: _requestType, ...properties } = schemas[request].properties;
+    schemas[response].allOf = schemas[response].allOf.map((part: Json) =>
+      part.$ref === `#/components/schemas/${request}` ? { ...schemas[request], required: schemas[request].required.filter((name: string) => name !== 'objectType'), properties } : part,
+    );
+  }
+  return document;
 }
 
 function escape(segment: string): string {

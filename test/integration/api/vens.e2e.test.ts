@@ -16,7 +16,7 @@ const fields = (body: { errors?: { field: string }[] }) => (body.errors ?? []).m
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${++counter}`;
 
-function blVen(fields: Record<string, unknown> = {}) {
+function blVen(fields: Record<string, unknown> = {}): Record<string, any> {
   return { objectType: 'BL_VEN_REQUEST', venName: unique('ven'), clientID: unique('client'), ...fields };
 }
 
