@@ -34,7 +34,7 @@ function functionIds(): Record<string, string> {
 }
 
 describe('the table', () => {
-  test('key schema and the five GSIs exactly, all projecting ALL', () => {
+  test('key schema and the nine GSIs exactly, all projecting ALL', () => {
     const tables = template.findResources('AWS::DynamoDB::Table');
     expect(Object.keys(tables)).toHaveLength(1);
     const table = Object.values(tables)[0].Properties;
@@ -54,6 +54,10 @@ describe('the table', () => {
       'objectType-eventStart-index': { keys: [{ AttributeName: 'objectType', KeyType: 'HASH' }, { AttributeName: 'eventStart', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
       'programID-eventStart-index': { keys: [{ AttributeName: 'programID', KeyType: 'HASH' }, { AttributeName: 'eventStart', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
       'objectType-eventEnd-index': { keys: [{ AttributeName: 'objectType', KeyType: 'HASH' }, { AttributeName: 'eventEnd', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
+      'report-program-index': { keys: [{ AttributeName: 'reportProgram', KeyType: 'HASH' }, { AttributeName: 'reportProgramSort', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
+      'report-event-index': { keys: [{ AttributeName: 'reportEvent', KeyType: 'HASH' }, { AttributeName: 'reportEventSort', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
+      'report-client-index': { keys: [{ AttributeName: 'reportClient', KeyType: 'HASH' }, { AttributeName: 'reportClientSort', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
+      'report-clientName-index': { keys: [{ AttributeName: 'reportClientName', KeyType: 'HASH' }, { AttributeName: 'reportClientNameSort', KeyType: 'RANGE' }], projection: { ProjectionType: 'ALL' } },
     });
     expect(Object.keys(indexes).sort()).toEqual(Object.values(TABLE_LAYOUT.indexes).map((index) => index.indexName).sort());
     expect(table.AttributeDefinitions).toEqual(

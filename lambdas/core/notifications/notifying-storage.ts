@@ -16,9 +16,12 @@ export class NotifyingStorage implements VtnStorage {
   readonly vens: VtnStorage['vens'];
   readonly resources: VtnStorage['resources'];
   readonly grantOf: VtnStorage['grantOf'];
+  // REPORT changes are not notified yet either: a report is for the BL and its own VEN only.
+  readonly reports: VtnStorage['reports'];
 
   constructor(inner: VtnStorage, onChange: (change: Change) => void) {
     this.vens = inner.vens;
+    this.reports = inner.reports;
     this.resources = inner.resources;
     this.grantOf = (clientID) => inner.grantOf(clientID);
     this.programs = { ...notifying('PROGRAM', inner.programs, onChange), findByName: (name) => inner.programs.findByName(name) };

@@ -29,6 +29,8 @@ export const TEMPORAL_FIELDS: Record<StoredObjectType, FieldPath[]> = {
     ...intervalPeriodAt(),
     ...intervalPeriodAt('intervals', '[]'),
   ],
+  // A 3.1.0 report has no intervalPeriod of its own: one sent is an unknown field, kept as written.
+  REPORT: [...METADATA, ...intervalPeriodAt('resources', '[]'), ...intervalPeriodAt('resources', '[]', 'intervals', '[]')],
   SUBSCRIPTION: [...METADATA],
   VEN: [...METADATA],
   RESOURCE: [...METADATA],

@@ -4,8 +4,8 @@ import type { Temporal } from 'temporal-polyfill';
 export const OBJECT_TYPES = ['PROGRAM', 'EVENT', 'REPORT', 'SUBSCRIPTION', 'VEN', 'RESOURCE'] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
-/** The types this VTN stores today; REPORT joins by adding a codec and a store. */
-export type StoredObjectType = 'PROGRAM' | 'EVENT' | 'SUBSCRIPTION' | 'VEN' | 'RESOURCE';
+/** The types this VTN stores. */
+export type StoredObjectType = 'PROGRAM' | 'EVENT' | 'REPORT' | 'SUBSCRIPTION' | 'VEN' | 'RESOURCE';
 
 export const OPERATIONS = ['CREATE', 'UPDATE', 'DELETE'] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -84,11 +84,37 @@ export interface Resource extends ObjectMetadata, Open {
   attributes?: unknown[] | null;
 }
 
-export type StoredObject = Program | VtnEvent | Subscription | Ven | Resource;
+/**
+ * The program a report's event belonged to when the report was written. Kept beside the report,
+ * not in it (a symbol key: never serialised), so that the programID filter still finds the report
+ * after its event is deleted or moved.
+ */
+export const EVENT_PROGRAM: unique symbol = Symbol('eventProgram');
+
+export interface ReportResource extends Open {
+  resourceName: string;
+  intervalPeriod?: IntervalPeriod | null;
+  intervals: Interval[];
+}
+
+/** What a VEN reports against an event; clientName and resourceName are the client's own strings. */
+export interface Report extends ObjectMetadata, Open {
+  objectType: 'REPORT';
+  clientID: string;
+  eventID: string;
+  clientName: string;
+  reportName?: string | null;
+  payloadDescriptors?: unknown[] | null;
+  resources: ReportResource[];
+  [EVENT_PROGRAM]?: string;
+}
+
+export type StoredObject = Program | VtnEvent | Report | Subscription | Ven | Resource;
 
 export interface ObjectByType {
   PROGRAM: Program;
   EVENT: VtnEvent;
+  REPORT: Report;
   SUBSCRIPTION: Subscription;
   VEN: Ven;
   RESOURCE: Resource;

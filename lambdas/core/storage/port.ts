@@ -1,6 +1,6 @@
 import type { Temporal } from 'temporal-polyfill';
 import type { Role, Scope } from '../auth/scopes';
-import type { ObjectByType, Program, Resource, StoredObjectType, Subscription, Ven, VtnEvent } from '../openadr/types';
+import type { ObjectByType, Program, Report, Resource, StoredObjectType, Subscription, Ven, VtnEvent } from '../openadr/types';
 
 /**
  * The storage port. Each object type has a store with the same five verbs; a new type (VEN,
@@ -81,6 +81,16 @@ export interface ResourceQuery extends Page {
   targets?: string[];
 }
 
+/** Every given filter must hold. */
+export interface ReportQuery extends Page {
+  /** Reports whose event belonged to this program when they were written (see EVENT_PROGRAM). */
+  programID?: string;
+  eventID?: string;
+  clientName?: string;
+  /** Keep only this client's reports (a VEN caller's own). */
+  clientID?: string;
+}
+
 export interface ProgramStore extends ObjectStore<Program, ProgramQuery> {
   findByName(programName: string): Promise<Program | undefined>;
 }
@@ -106,9 +116,16 @@ export interface VenStore extends ObjectStore<Ven, VenQuery> {
  */
 export type ResourceStore = ObjectStore<Resource, ResourceQuery>;
 
+/**
+ * A report must carry its EVENT_PROGRAM on create and update (InvalidInputError otherwise).
+ * Reports outlive their events and programs: deleting those leaves reports as they are.
+ */
+export type ReportStore = ObjectStore<Report, ReportQuery>;
+
 export interface VtnStorage {
   programs: ProgramStore;
   events: ObjectStore<VtnEvent, EventQuery>;
+  reports: ReportStore;
   subscriptions: SubscriptionStore;
   vens: VenStore;
   resources: ResourceStore;

@@ -83,6 +83,7 @@ export class CacheCoherence {
    * bound. A throttled shard hands the bump to the next one.
    */
   async recordWrite(kinds: CachedKind[]): Promise<void> {
+    if (kinds.length === 0) return;
     for (const kind of kinds) this.invalidate(kind);
     const first = this.pickShard();
     let lastError: unknown;

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, StorageUnavailableError } from '../../errors';
-import type { Program, Resource, StoredObject, StoredObjectType, Subscription, Ven, VtnEvent } from '../../openadr/types';
-import type { EventQuery, Grant, ObjectStore, ProgramQuery, ProgramStore, ResourceStore, SubscriptionQuery, SubscriptionStore, VenStore, VtnStorage } from '../port';
+import type { Program, Resource, StoredObject, StoredObjectType, Subscription, Ven, VtnEvent, Report } from '../../openadr/types';
+import type { EventQuery, Grant, ObjectStore, ProgramQuery, ProgramStore, ReportStore, ResourceStore, SubscriptionQuery, SubscriptionStore, VenStore, VtnStorage } from '../port';
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
 import { ChildPurge } from './child-purge';
@@ -20,6 +20,7 @@ import {
   type Item,
 } from './item-codec';
 import type { ClaimHold } from './name-claims';
+import { listReports } from './report-queries';
 import { earliestEnd, eventQueryKey, eventQueryPlan, fromItemProgramID, queryMatches, readPartition, subscriptionQueryPlan } from './queries';
 import { Logger } from '../../logger';
 import { visibleUnder } from '../../openadr/targets';
@@ -72,6 +73,7 @@ export class DynamoStorage implements VtnStorage {
   readonly subscriptions: SubscriptionStore;
   readonly vens: VenStore;
   readonly resources: ResourceStore;
+  readonly reports: ReportStore;
 
   private readonly gateway: DynamoGateway;
   private readonly clock: () => number;
@@ -160,6 +162,14 @@ export class DynamoStorage implements VtnStorage {
       create: (subscription) => this.createObject(subscription, ['SUBSCRIPTION']),
       update: (id, change) => this.updateObject('SUBSCRIPTION', id, change, ['SUBSCRIPTION']),
       delete: (id) => this.deleteObject<Subscription>('SUBSCRIPTION', id, ['SUBSCRIPTION']),
+    };
+    // Not cached: no cache to tell other instances about.
+    this.reports = {
+      list: (query) => listReports(this.gateway, query),
+      get: (id) => this.getObject<Report>('REPORT', id),
+      create: (report) => this.createObject(report, []),
+      update: (id, change) => this.updateObject('REPORT', id, change, []),
+      delete: (id) => this.deleteObject<Report>('REPORT', id, []),
     };
     // Every ven and resource write moves some client's grant.
     const venRules: WriteRules<Ven> = { unique: venFields, children: this.venPurge };

@@ -3,8 +3,9 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { InvalidInputError, PayloadTooLargeError } from '../../errors';
 import { dehydrate, hydrate } from '../../openadr/temporal-fields';
 import { eventSpan } from '../../openadr/timing';
-import type { Program, Resource, StoredObject, StoredObjectType, Subscription, Ven, VtnEvent } from '../../openadr/types';
+import { EVENT_PROGRAM, type Program, type Report, type Resource, type StoredObject, type StoredObjectType, type Subscription, type Ven, type VtnEvent } from '../../openadr/types';
 import { hasSortableYear, sortableDateTime } from '../../time/temporal';
+import { reportIndexAttributes, reportProgramOf } from './report-keys';
 
 /**
  * Item codec: the object lives in a JSON `data` attribute (canonical wire form); beside it sit
@@ -119,6 +120,8 @@ function indexAttributes(object: StoredObject): Record<string, unknown> {
       return { programName: (object as Program).programName, targets: nonEmpty(object.targets) };
     case 'EVENT':
       return eventAttributes(object as VtnEvent);
+    case 'REPORT':
+      return reportIndexAttributes(object as Report);
     case 'SUBSCRIPTION': {
       const subscription = object as Subscription;
       return {
@@ -167,7 +170,10 @@ export function wireFromItem(item: Item): Record<string, unknown> {
 }
 
 export function fromItem<T extends StoredObject>(item: Item): T {
-  return hydrate<T>(item.objectType.S as StoredObjectType, wireFromItem(item));
+  const object = hydrate<T>(item.objectType.S as StoredObjectType, wireFromItem(item));
+  // Kept beside the report's data, not in it.
+  if (object.objectType === 'REPORT') (object as Report)[EVENT_PROGRAM] = reportProgramOf(item);
+  return object;
 }
 
 export function itemVersion(item: Item): number {

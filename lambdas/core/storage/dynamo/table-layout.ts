@@ -26,6 +26,15 @@ export const TABLE_LAYOUT = {
       partitionKey: 'objectType',
       sortKey: 'eventEnd',
     },
+    /**
+     * Reports, one sparse index per leading filter (see report-keys.ts): only report items carry
+     * these attributes. Sort keys join escaped parts with '|' so that begins_with selects the
+     * filters that follow the partition's.
+     */
+    reportProgram: { indexName: 'report-program-index', partitionKey: 'reportProgram', sortKey: 'reportProgramSort' },
+    reportEvent: { indexName: 'report-event-index', partitionKey: 'reportEvent', sortKey: 'reportEventSort' },
+    reportClient: { indexName: 'report-client-index', partitionKey: 'reportClient', sortKey: 'reportClientSort' },
+    reportClientName: { indexName: 'report-clientName-index', partitionKey: 'reportClientName', sortKey: 'reportClientNameSort' },
   },
 } as const;
 
