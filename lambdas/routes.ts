@@ -20,6 +20,7 @@ const READ_WRITE = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query
 export const RESOURCES: readonly ResourceEntry[] = [
   { name: 'programs', paths: ['/programs', '/programs/{programID}'], tableActions: READ_WRITE },
   { name: 'events', paths: ['/events', '/events/{eventID}'], tableActions: READ_WRITE },
+  { name: 'reports', paths: ['/reports', '/reports/{reportID}'], tableActions: READ_WRITE },
   { name: 'subscriptions', paths: ['/subscriptions', '/subscriptions/{subscriptionID}'], tableActions: READ_WRITE },
   { name: 'vens', paths: ['/vens', '/vens/{venID}'], tableActions: READ_WRITE },
   { name: 'resources', paths: ['/resources', '/resources/{resourceID}'], tableActions: READ_WRITE },

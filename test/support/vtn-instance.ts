@@ -8,6 +8,7 @@ import { VtnOperations, type Caller } from '../../lambdas/core/operations/operat
 import { DynamoStorage, type DynamoStorageOptions } from '../../lambdas/core/storage/dynamo/dynamo-storage';
 import { eventRoutes } from '../../lambdas/events';
 import { programRoutes } from '../../lambdas/programs';
+import { reportRoutes } from '../../lambdas/reports';
 import { BASE_PATH } from '../../lambdas/routes';
 import { resourceRoutes } from '../../lambdas/resources';
 import { subscriptionRoutes } from '../../lambdas/subscriptions';
@@ -64,7 +65,7 @@ export class VtnInstance {
     );
     this.storage = testStorage(this.client, tableName, options);
     const operations = new VtnOperations(this.storage, { allowPrivateCallbacks: false });
-    const routes = { ...programRoutes(() => operations), ...eventRoutes(() => operations), ...subscriptionRoutes(() => operations), ...venRoutes(() => operations), ...resourceRoutes(() => operations) };
+    const routes = { ...programRoutes(() => operations), ...eventRoutes(() => operations), ...reportRoutes(() => operations), ...subscriptionRoutes(() => operations), ...venRoutes(() => operations), ...resourceRoutes(() => operations) };
     this.handler = httpHandler(routes, new Logger('silent'), async () => FAULT_CALLER);
   }
 

@@ -1,11 +1,11 @@
 import { Temporal } from 'temporal-polyfill';
 import { SCOPES, type Role, type Scope } from '../auth/scopes';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { callbackUrlProblem } from '../notifications/address-policy';
 import { grantedOnly, visibleUnder } from '../openadr/targets';
-import type { Program, Resource, Subscription, Ven, VtnEvent } from '../openadr/types';
-import { eventRequest, programRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/validation';
-import type { EventQuery, Grant, ProgramQuery, ResourceQuery, SubscriptionQuery, VenQuery, VtnStorage } from '../storage/port';
+import { EVENT_PROGRAM, type Program, type Report, type Resource, type Subscription, type Ven, type VtnEvent } from '../openadr/types';
+import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/validation';
+import type { EventQuery, Grant, ProgramQuery, ReportQuery, ResourceQuery, SubscriptionQuery, VenQuery, VtnStorage } from '../storage/port';
 import { SORTABLE_RANGE } from '../time/temporal';
 import { newObject, replacement, toWire, type WireObject } from './objects';
 
@@ -142,6 +142,56 @@ export class VtnOperations {
   async deleteSubscription(caller: Caller, id: string): Promise<WireObject> {
     await this.visibleSubscription(caller, id);
     return toWire(await this.storage.subscriptions.delete(id));
+  }
+
+  // reports: a VEN writes its own, about events it may see, and sees only its own; a BL reads all
+  async listReports(caller: Caller, query: Omit<ReportQuery, 'clientID'>): Promise<WireObject[]> {
+    const own = caller.role === 'VEN' ? { clientID: caller.clientID } : {};
+    return (await this.storage.reports.list({ ...query, ...own })).map(toWire);
+  }
+  async getReport(caller: Caller, id: string): Promise<WireObject> {
+    return toWire(await this.visibleReport(caller, id));
+  }
+  async createReport(caller: Caller, body: unknown): Promise<WireObject> {
+    const report = newObject('REPORT', reportRequest, body, { clientID: caller.clientID });
+    report[EVENT_PROGRAM] = await this.reportedEventProgram(caller, report.eventID);
+    return toWire(await this.storage.reports.create(report));
+  }
+  async updateReport(caller: Caller, id: string, body: unknown): Promise<WireObject> {
+    const current = await this.visibleReport(caller, id);
+    const change = replacement('REPORT', reportRequest, body, ['clientID']);
+    const { eventID } = body as { eventID: string };
+    // Naming the same event keeps the program it was written under, though the event may be gone.
+    const program = eventID === current.eventID ? undefined : await this.reportedEventProgram(caller, eventID);
+    const updated = await this.storage.reports.update(id, (latest) => {
+      const next = change(latest);
+      const kept = next.eventID === latest.eventID ? latest[EVENT_PROGRAM] : program;
+      if (!kept) throw new ConflictError(`report ${id} was modified concurrently; retry`);
+      next[EVENT_PROGRAM] = kept;
+      return next;
+    });
+    return toWire(updated);
+  }
+  async deleteReport(caller: Caller, id: string): Promise<WireObject> {
+    await this.visibleReport(caller, id);
+    return toWire(await this.storage.reports.delete(id));
+  }
+
+  /** Another client's report does not exist for a VEN (clientID never changes). */
+  private async visibleReport(caller: Caller, id: string): Promise<Report> {
+    const report = await this.storage.reports.get(id);
+    if (caller.role === 'VEN' && report.clientID !== caller.clientID) throw new NotFoundError('REPORT', id);
+    return report;
+  }
+
+  /** A report names an event its writer may see (an invisible one does not exist); answers its program. */
+  private async reportedEventProgram(caller: Caller, eventID: string): Promise<string> {
+    try {
+      return (await this.getEvent(caller, eventID)).programID as string;
+    } catch (error) {
+      if (error instanceof NotFoundError) throw InvalidInputError.field('eventID', `event ${eventID} does not exist`);
+      throw error;
+    }
   }
 
   // vens: a BL names the client and grants targets; a VEN registers itself, without targets

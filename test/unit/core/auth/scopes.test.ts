@@ -7,6 +7,7 @@ import { authRoutes } from '../../../../lambdas/auth';
 import { eventRoutes } from '../../../../lambdas/events';
 import { notifierRoutes } from '../../../../lambdas/notifiers';
 import { programRoutes } from '../../../../lambdas/programs';
+import { reportRoutes } from '../../../../lambdas/reports';
 import { resourceRoutes } from '../../../../lambdas/resources';
 import { subscriptionRoutes } from '../../../../lambdas/subscriptions';
 import { venRoutes } from '../../../../lambdas/vens';
@@ -20,6 +21,7 @@ const unused = () => {
 const ROUTE_TABLES: Record<string, RouteTable> = {
   programs: programRoutes(unused),
   events: eventRoutes(unused),
+  reports: reportRoutes(unused),
   subscriptions: subscriptionRoutes(unused),
   vens: venRoutes(unused),
   resources: resourceRoutes(unused),
