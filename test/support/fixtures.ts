@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { newObjectId } from '../../lambdas/core/ids';
 import { hydrate } from '../../lambdas/core/openadr/temporal-fields';
-import type { Program, Subscription, VtnEvent } from '../../lambdas/core/openadr/types';
+import { EVENT_PROGRAM, type Program, type Report, type Subscription, type VtnEvent } from '../../lambdas/core/openadr/types';
 
 const STAMP = '2024-05-01T00:00:00Z';
 
@@ -26,6 +26,23 @@ export function anEvent(programID: string, fields: Record<string, unknown> = {})
     intervals: [{ id: 0, payloads: [{ type: 'PRICE', values: [0.1] }] }],
     ...fields,
   });
+}
+
+/** A report about `eventID`, written while that event was in `programID`. */
+export function aReport(eventID: string, programID: string, fields: Record<string, unknown> = {}): Report {
+  const report = hydrate<Report>('REPORT', {
+    id: newObjectId(),
+    objectType: 'REPORT',
+    clientID: 'client-1',
+    clientName: 'ven-1',
+    eventID,
+    createdDateTime: STAMP,
+    modificationDateTime: STAMP,
+    resources: [{ resourceName: 'meter', intervals: [{ id: 0, payloads: [{ type: 'USAGE', values: [1.5] }] }] }],
+    ...fields,
+  });
+  report[EVENT_PROGRAM] = programID;
+  return report;
 }
 
 export function aSubscription(fields: Record<string, unknown> = {}): Subscription {
