@@ -5,10 +5,14 @@
 import { ApiClient } from '../../support/api-client';
 
 let api: ApiClient;
+let ven: ApiClient;
 let programID = '';
+let eventID = '';
 beforeAll(async () => {
   api = await ApiClient.start();
+  ven = await api.as('ven-1');
   programID = (await api.post('/programs', { programName: 'hostile-base' })).body.id;
+  eventID = (await api.post('/events', { programID, intervals: [] })).body.id;
 });
 afterAll(() => api.close());
 
@@ -21,6 +25,9 @@ const deep = (depth: number) => {
 
 type Case = [name: string, method: string, path: string, body?: string | Buffer, headers?: Record<string, string>];
 const json = (value: unknown) => JSON.stringify(value);
+/** A report about the base event ("EID" in a body stands for its id); reports are sent by a VEN. */
+const report = (fields: Record<string, unknown>) => json({ eventID: 'EID', clientName: 'hostile', resources: [], ...fields });
+const reportInterval = (fields: Record<string, unknown>) => ({ resourceName: 'r', intervals: [{ id: 0, payloads: [{ type: 'USAGE', values: [1] }], ...fields }] });
 
 function cases(): Case[] {
   return [
@@ -162,6 +169,35 @@ function cases(): Case[] {
     ['GET resources venID bad', 'GET', '/resources?venID=a%20b'],
     ['GET resources name 129', 'GET', `/resources?resourceName=${'r'.repeat(129)}`],
     ['GET resources name only', 'GET', '/resources?resourceName=%23~'],
+    ['report proto keys', 'POST', '/reports', '{"eventID":"EID","clientName":"p","resources":[{"resourceName":"r","intervals":[],"__proto__":{"polluted":1}}],"__proto__":{"polluted":1}}'],
+    ['report clientName separators', 'POST', '/reports', report({ clientName: 'a|b%7C%H|\u0000~' })],
+    ['report clientName 128 astral', 'POST', '/reports', report({ clientName: '𝄞'.repeat(128) })],
+    ['report clientName 129', 'POST', '/reports', report({ clientName: 'c'.repeat(129) })],
+    ['report clientName lone surrogate', 'POST', '/reports', '{"eventID":"EID","clientName":"\\udc00","resources":[]}'],
+    ['report eventID proto', 'POST', '/reports', report({ eventID: '__proto__' })],
+    ['report eventID bad', 'POST', '/reports', report({ eventID: 'a/b|c' })],
+    ['report eventID 129', 'POST', '/reports', report({ eventID: 'e'.repeat(129) })],
+    ['report eventID number', 'POST', '/reports', report({ eventID: 7 })],
+    ['report resources object', 'POST', '/reports', report({ resources: { resourceName: 'r', intervals: [] } })],
+    ['report resources many bad', 'POST', '/reports', report({ resources: Array.from({ length: 20000 }, () => ({ resourceName: '' })) })],
+    ['report interval id 2^31', 'POST', '/reports', report({ resources: [{ resourceName: 'r', intervals: [{ id: 2 ** 31, payloads: [] }] }] })],
+    ['report duration huge', 'POST', '/reports', report({ resources: [{ ...reportInterval({ intervalPeriod: { duration: 'P4294967296Y' } }), intervalPeriod: { randomizeStart: 'PT99999999999999999999S' } }] })],
+    ['report start past 9999', 'POST', '/reports', report({ resources: [reportInterval({ intervalPeriod: { start: '9999-12-31T23:59:59-01:00', duration: 'PT1H' } })] })],
+    ['report start before 0000', 'POST', '/reports', report({ resources: [{ resourceName: 'r', intervalPeriod: { start: '0000-01-01T00:00:00+01:00' }, intervals: [] }] })],
+    ['report values 1e400', 'POST', '/reports', report({ resources: [reportInterval({})] }).replace('"values":[1]', '"values":[1e400]')],
+    ['report nulls', 'POST', '/reports', report({ reportName: null, payloadDescriptors: null, resources: [{ resourceName: 'r', intervalPeriod: null, intervals: [{ id: 0, intervalPeriod: null, payloads: [{ type: 'X', values: [null] }] }] }] })],
+    ['report descriptor proto', 'POST', '/reports', report({ payloadDescriptors: [{ objectType: '__proto__', payloadType: 'USAGE' }] })],
+    ['report too large', 'POST', '/reports', report({ resources: [{ resourceName: 'r', intervals: Array.from({ length: 9000 }, (_, id) => ({ id, payloads: [{ type: 'USAGE', values: [0.123456789, 0.123456789] }] })) }] })],
+    ['report programID kept', 'POST', '/reports', report({ programID: { __proto__: 'x', nested: [1e-300] } })],
+    ['PUT unknown report bad body', 'PUT', '/reports/unknown123', '{"x":'],
+    ['PUT report bad id', 'PUT', '/reports/a%7Cb', report({})],
+    ['DELETE unknown report', 'DELETE', '/reports/nope'],
+    ['GET reports clientName empty', 'GET', '/reports?clientName='],
+    ['GET reports clientName 129', 'GET', `/reports?clientName=${'c'.repeat(129)}`],
+    ['GET reports clientName separators', 'GET', '/reports?clientName=a%7Cb%257C%25H%00&programID=p&eventID=e'],
+    ['GET reports eventID twice', 'GET', '/reports?eventID=a&eventID=b'],
+    ['GET reports programID bad', 'GET', '/reports?programID=a%7Cb'],
+    ['GET reports proto qs', 'GET', '/reports?__proto__=1&clientID=other&limit=0'],
     ['DELETE unknown ven', 'DELETE', '/vens/nope'],
     ['DELETE unknown', 'DELETE', '/subscriptions/nope'],
     ['PATCH', 'PATCH', '/programs'],
@@ -173,8 +209,9 @@ function cases(): Case[] {
 test('no 5xx on hostile input, and every 400 names a field', async () => {
   const failures: string[] = [];
   for (const [name, method, path, body, headers] of cases()) {
-    const realBody = typeof body === 'string' ? body.replace('"PID"', `"${programID}"`) : body;
-    const response = await api.request(method, path, { body: realBody, headers }).catch((error: Error) => ({ status: -1, body: String(error), headers: new Headers() }));
+    const realBody = typeof body === 'string' ? body.replace('"PID"', `"${programID}"`).replace('"EID"', `"${eventID}"`) : body;
+    const client = path.startsWith('/reports') ? ven : api;
+    const response = await client.request(method, path, { body: realBody, headers }).catch((error: Error) => ({ status: -1, body: String(error), headers: new Headers() }));
     const summary = `${name}: ${response.status} ${JSON.stringify(response.body)?.slice(0, 300)}`;
     if (response.status >= 500 || response.status < 0) failures.push(summary);
     if (response.status === 400 && !(response.body?.errors?.length > 0)) failures.push(`no field: ${summary}`);
