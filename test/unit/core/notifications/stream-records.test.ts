@@ -1,7 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { changeFromStreamRecord } from '../../../../lambdas/core/notifications/stream-records';
 import { toItem } from '../../../../lambdas/core/storage/dynamo/item-codec';
-import { aProgram } from '../../../support/fixtures';
+import { aProgram, aReport } from '../../../support/fixtures';
 
 const program = aProgram({ programName: 'Streamed' });
 const item = toItem(program, 1);
@@ -25,4 +25,11 @@ test('creates, updates and deletes of objects map one to one', () => {
   expect(changeFromStreamRecord(record('INSERT', { NewImage: item }))?.operation).toBe('CREATE');
   expect(changeFromStreamRecord(record('MODIFY', { OldImage: item, NewImage: toItem(program, 2) }))?.operation).toBe('UPDATE');
   expect(changeFromStreamRecord(record('REMOVE', { OldImage: item }))?.operation).toBe('DELETE');
+});
+
+test("a report's changes are not notified yet: whom they may reach needs the report's privacy", () => {
+  const report = toItem(aReport('event-1', 'program-1'), 1);
+  for (const [eventName, images] of [['INSERT', { NewImage: report }], ['MODIFY', { OldImage: report, NewImage: report }], ['REMOVE', { OldImage: report }]] as const) {
+    expect(changeFromStreamRecord(record(eventName, images))).toBeUndefined();
+  }
 });

@@ -48,3 +48,38 @@ describe('temporal fields', () => {
     }
   });
 });
+
+describe("a report's temporal fields", () => {
+  const DURATIONS = ['PT15M', 'P1D', 'PT0.5S', 'P1W', 'PT36H', 'PT90M', 'P1Y2M', '-PT1H', 'P9999Y', 'PT0.000000001S'];
+  const report = (duration: string) => ({
+    id: 'r1',
+    objectType: 'REPORT',
+    eventID: 'e1',
+    clientID: 'c1',
+    clientName: 'n',
+    createdDateTime: '2024-01-01T01:00:00+01:00',
+    modificationDateTime: '2024-01-01T00:00:00Z',
+    // Not a 3.1.0 report field: kept as written.
+    intervalPeriod: { start: 'whenever', duration: 'a while' },
+    resources: [
+      {
+        resourceName: 'r',
+        intervalPeriod: { start: '2024-06-15T09:30:00.5+05:30', duration, randomizeStart: duration },
+        intervals: [{ id: 0, intervalPeriod: { start: '2024-06-15T00:00:00-01:00', duration }, payloads: [] }],
+      },
+    ],
+  });
+
+  it.each(DURATIONS)('gives %s back as written, with date-times in UTC', (duration) => {
+    const round = dehydrate('REPORT', hydrate('REPORT', report(duration))) as ReturnType<typeof report>;
+    expect(round.resources[0].intervalPeriod).toEqual({ start: '2024-06-15T04:00:00.5Z', duration, randomizeStart: duration });
+    expect(round.resources[0].intervals[0].intervalPeriod).toEqual({ start: '2024-06-15T01:00:00Z', duration });
+    expect(round.intervalPeriod).toEqual({ start: 'whenever', duration: 'a while' });
+  });
+
+  it('names the resource and interval of a bad value', () => {
+    const bad = report('PT1H');
+    bad.resources[0].intervals[0].intervalPeriod.duration = '1 hour';
+    expect(() => hydrate('REPORT', bad)).toThrow(/^resources\[0\]\.intervals\[0\]\.intervalPeriod\.duration: /);
+  });
+});
