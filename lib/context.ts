@@ -5,7 +5,7 @@ export class ContextError extends Error {}
 
 /**
  * Stack settings from CDK context (`-c key=value` or cdk.json), each checked with a message
- * naming the key: stage, tableName, destroyOnRemoval, firstDeploy, programCacheTtlMs,
+ * naming the key: stage, tableName, destroyOnRemoval, firstDeploy, tableIndexes, programCacheTtlMs,
  * eventCacheTtlMs, cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated),
  * notifierConcurrency; access tokens: tokenIssuer, tokenAudience, tokenLifetimeSeconds,
  * tokenThrottleRate, tokenThrottleBurst, externalIssuer, externalJwksUrl, externalAudience,
@@ -51,6 +51,7 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
     tableName: text('tableName'),
     removalPolicy: flag('destroyOnRemoval') ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     firstDeploy: flag('firstDeploy'),
+    tableIndexes: count('tableIndexes'),
     programCacheTtlMs: count('programCacheTtlMs'),
     eventCacheTtlMs: count('eventCacheTtlMs'),
     cacheCoherenceMs: count('cacheCoherenceMs'),

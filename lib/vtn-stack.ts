@@ -18,6 +18,8 @@ export interface VtnStackProps extends StackProps {
   removalPolicy?: RemovalPolicy;
   /** The table is created without deletion protection (see VtnTable). */
   firstDeploy?: boolean;
+  /** How many of the table's indexes to declare (see VtnTable); all by default. */
+  tableIndexes?: number;
   programCacheTtlMs?: number;
   eventCacheTtlMs?: number;
   cacheCoherenceMs?: number;
@@ -55,6 +57,7 @@ export class VtnStack extends Stack {
       tableName: props.tableName ?? `openadr3-vtn-${props.stage}`,
       removalPolicy,
       firstDeploy: props.firstDeploy,
+      indexCount: props.tableIndexes,
     });
     const cacheEnvironment = {
       VTN_PROGRAM_CACHE_TTL_MS: String(props.programCacheTtlMs ?? 3_600_000),

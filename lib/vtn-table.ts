@@ -11,6 +11,12 @@ export interface VtnTableProps {
    * protected table, and every retry would then fail on its name. Deploy once more without it.
    */
   firstDeploy?: boolean;
+  /**
+   * Declare only the first this many of the layout's indexes. CloudFormation adds at most one
+   * index to an existing table per deploy, so a table several indexes behind gains them over as
+   * many deploys, each one more; all of them by default.
+   */
+  indexCount?: number;
 }
 
 /** The single table and its GSIs, from the same layout the queries use. */
@@ -33,13 +39,19 @@ export class VtnTable extends Construct {
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
       timeToLiveAttribute: TABLE_LAYOUT.timeToLiveAttribute,
     });
-    for (const index of Object.values(TABLE_LAYOUT.indexes)) {
+    for (const index of Object.values(TABLE_LAYOUT.indexes).slice(0, props.indexCount)) {
       table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: string(index.partitionKey),
         sortKey: string(index.sortKey),
         projectionType: ProjectionType.ALL,
       });
+    }
+    if (props.indexCount !== undefined && props.indexCount < Object.keys(TABLE_LAYOUT.indexes).length) {
+      Annotations.of(this).addWarningV2(
+        'vtn:tableIndexes',
+        `The table declares ${props.indexCount} of its ${Object.keys(TABLE_LAYOUT.indexes).length} indexes; the queries that read the others fail until a deploy adds them (one more per deploy).`,
+      );
     }
     if (retained && props.firstDeploy) {
       Annotations.of(this).addWarningV2(

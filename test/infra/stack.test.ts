@@ -277,6 +277,17 @@ describe('the first deploy and after', () => {
     Annotations.fromStack(synth().stack).hasNoWarning('*', Match.stringLikeRegexp('firstDeploy'));
   });
 
+  test('tableIndexes declares the first indexes of the layout only, for a table that gains one per deploy, and warns', () => {
+    const staged = synth({ tableIndexes: 6 });
+    const [table] = Object.values(staged.template.findResources('AWS::DynamoDB::Table'));
+    const names = table.Properties.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName);
+    expect(names).toEqual(Object.values(TABLE_LAYOUT.indexes).slice(0, 6).map((index) => index.indexName));
+    Annotations.fromStack(staged.stack).hasWarning('/Test/Storage', Match.stringLikeRegexp('declares 6 of its'));
+    Annotations.fromStack(synth().stack).hasNoWarning('*', Match.stringLikeRegexp('indexes; the queries'));
+    expect(vtnStackProps((key) => (key === 'tableIndexes' ? '6' : undefined)).tableIndexes).toBe(6);
+    expect(() => vtnStackProps((key) => (key === 'tableIndexes' ? 'six' : undefined))).toThrow(/tableIndexes/);
+  });
+
   test("the table's logical id, which the README's import command names, does not change", () => {
     expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual(['StorageTableB43FDCE7']);
   });
