@@ -1,10 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, InvalidInputError, NotFoundError, StorageUnavailableError } from '../../errors';
 import type { Program, StoredObject, StoredObjectType, Subscription, VtnEvent } from '../../openadr/types';
-import type { EventQuery, ObjectStore, ProgramQuery, ProgramStore, SubscriptionQuery, SubscriptionStore, VtnStorage } from '../port';
+import type { EventQuery, Grant, ObjectStore, ProgramQuery, ProgramStore, SubscriptionQuery, SubscriptionStore, VtnStorage } from '../port';
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
 import { EventPurge } from './event-purge';
+import { EventTargets, UNTARGETED_LIST, listsOf, targetList } from './event-targets';
 import { DynamoGateway } from './gateway';
 import { fromItem, itemVersion, toItem, type Item } from './item-codec';
 import { NameClaims, type ClaimHold } from './name-claims';
@@ -56,6 +57,7 @@ export class DynamoStorage implements VtnStorage {
   private readonly writes: VersionedItems;
   private readonly names: NameClaims;
   private readonly purge: EventPurge;
+  private readonly eventTargets: EventTargets;
   private readonly logger: Logger;
 
   constructor(options: DynamoStorageOptions) {
@@ -73,12 +75,14 @@ export class DynamoStorage implements VtnStorage {
         return item ? fromItem<Program>(item).programName : undefined;
       },
     });
+    this.eventTargets = new EventTargets(this.gateway, { leaseMs, clock: this.clock, logger: log });
     this.purge = new EventPurge(this.gateway, {
       budgetMs: options.purgeBudgetMs ?? 5_000,
       staleMarkMs: leaseMs,
       clock: this.clock,
       logger: log,
       programExists: (programID) => this.writes.exists('PROGRAM', programID),
+      unlinkEvent: (event, programID) => this.eventTargets.unlinkFromProgram(event, programID),
     });
     this.indexPropagation = new IndexPropagation(this.gateway, {
       timeoutMs: options.indexSettleMs ?? 3_000,
@@ -104,13 +108,10 @@ export class DynamoStorage implements VtnStorage {
     this.events = {
       list: (query) => this.listEvents(query),
       get: (id) => this.getEvent(id),
-      create: (event) => this.createObject(event, ['EVENT'], (written) => this.withdrawIfProgramGone(written)),
-      update: (id, change) =>
-        this.updateObject('EVENT', id, change, ['EVENT'], {
-          beforeWrite: async (_next, current) => void (await this.assertProgramVisible(current)),
-          afterWrite: (written, replaced) => this.withdrawIfProgramGone(written, replaced),
-        }),
-      delete: (id) => this.deleteObject<VtnEvent>('EVENT', id, ['EVENT']),
+      create: (event) =>
+        this.createObject(event, ['EVENT'], (written) => this.withdrawIfProgramGone(written), (item) => this.eventTargets.prepare(undefined, item)),
+      update: (id, change) => this.updateEvent(id, change),
+      delete: (id) => this.deleteEvent(id),
     };
     this.subscriptions = {
       list: (query) => this.listSubscriptions(query),
@@ -188,7 +189,8 @@ export class DynamoStorage implements VtnStorage {
 
   private async updateProgram(id: string, change: (current: Program) => Program): Promise<Program> {
     let previous: { name: string; claimToken?: string } = { name: '' };
-    const updated = await this.updateObject<Program>('PROGRAM', id, change, ['PROGRAM'], {
+    // A program's targets decide which of its events a VEN sees: cached event pages go too.
+    const updated = await this.updateObject<Program>('PROGRAM', id, change, ['PROGRAM', 'EVENT'], {
       beforeWrite: async (next, current, currentItem) => {
         previous = { name: current.programName, claimToken: currentItem.claimToken?.S };
         return next.programName !== current.programName ? this.names.claim(next.programName, id) : undefined;
@@ -251,12 +253,17 @@ export class DynamoStorage implements VtnStorage {
     if (cached) return cached;
     const generation = this.eventPageCache.generation;
 
-    const programIDs = new Set((await this.allPrograms()).map((program) => program.id));
-    const matched = await queryMatches(this.gateway, 
-      eventQueryPlan(this.gateway.tableName, query),
-      query.skip + query.limit,
-      (item) => programIDs.has(fromItemProgramID(item)),
-    );
+    const audience = query.audience;
+    const programIDs = new Set((await this.allPrograms()).filter((program) => !audience || maySee(audience, program.targets)).map((program) => program.id));
+    const lists = eventLists(query);
+    const matched =
+      query.programID !== undefined && !programIDs.has(query.programID)
+        ? []
+        : lists
+          ? await this.eventTargets.list({ query, lists, programVisible: (programID) => programIDs.has(programID) })
+          : await queryMatches(this.gateway, eventQueryPlan(this.gateway.tableName, query), query.skip + query.limit, (item) =>
+              programIDs.has(fromItemProgramID(item)),
+            );
     const pageItems = matched.slice(query.skip);
     const page = pageItems.map((item) => fromItem<VtnEvent>(item));
     this.eventPageCache.set(cacheKey, page, generation, {
@@ -264,6 +271,38 @@ export class DynamoStorage implements VtnStorage {
       bytes: pageItems.reduce((sum, item) => sum + (item.data?.S?.length ?? 0), 0),
     });
     return page;
+  }
+
+  /**
+   * Target entries are put before the event's write and retired after it (see EventTargets).
+   * A retry after losing a race rewrites every entry: the winner may keep entries our first
+   * attempt put with other copies, and no one else rewrites them.
+   */
+  private updateEvent(id: string, change: (current: VtnEvent) => VtnEvent): Promise<VtnEvent> {
+    let attempts = 0;
+    const touched = new Set<string>();
+    return this.updateObject<VtnEvent>('EVENT', id, change, ['EVENT'], {
+      beforeWrite: async (_next, current, currentItem, nextItem) => {
+        await this.assertProgramVisible(current);
+        await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0);
+        for (const list of listsOf(nextItem)) touched.add(list);
+        return undefined;
+      },
+      afterWrite: async (written, replaced) => {
+        const stale = [...listsOf(replaced), ...touched];
+        await this.afterCommit('event target cleanup', () => this.eventTargets.retire(id, stale, written, itemVersion(written)));
+        await this.withdrawIfProgramGone(written, replaced);
+      },
+    });
+  }
+
+  private async deleteEvent(id: string): Promise<VtnEvent> {
+    const current = await this.writes.read('EVENT', id);
+    if (!current) throw new NotFoundError('EVENT', id);
+    const { object, item } = await this.removeObject<VtnEvent>(current, ['EVENT']);
+    // The delete's version is one past the deleted one (its tombstone's).
+    await this.afterCommit('event target cleanup', () => this.eventTargets.retire(id, listsOf(item), undefined, itemVersion(item) + 1));
+    return object;
   }
 
   private async getEvent(id: string): Promise<VtnEvent> {
@@ -305,8 +344,15 @@ export class DynamoStorage implements VtnStorage {
     return fromItem<T>(item);
   }
 
-  private async createObject<T extends StoredObject>(object: T, kinds: CachedKind[], afterWrite?: (written: Item) => Promise<void>): Promise<T> {
-    const written = await this.writes.create(toItem(object, 1));
+  private async createObject<T extends StoredObject>(
+    object: T,
+    kinds: CachedKind[],
+    afterWrite?: (written: Item) => Promise<void>,
+    beforeWrite?: (item: Item) => Promise<void>,
+  ): Promise<T> {
+    const item = toItem(object, 1);
+    await beforeWrite?.(item);
+    const written = await this.writes.create(item);
     if (!written) throw new ConflictError(`${object.objectType.toLowerCase()} ${object.id} already exists`);
     await this.indexPropagation.settle(undefined, written);
     await this.afterWrite(kinds, () => afterWrite?.(written));
@@ -324,7 +370,7 @@ export class DynamoStorage implements VtnStorage {
     change: (current: T) => T,
     kinds: CachedKind[],
     hooks: {
-      beforeWrite?: (next: T, current: T, currentItem: Item) => Promise<ClaimHold | undefined>;
+      beforeWrite?: (next: T, current: T, currentItem: Item, nextItem: Item) => Promise<ClaimHold | undefined>;
       afterWrite?: (written: Item, replaced: Item) => Promise<void>;
     } = {},
   ): Promise<T> {
@@ -335,7 +381,7 @@ export class DynamoStorage implements VtnStorage {
       const next = change(current);
       if (next.id !== id || next.objectType !== objectType) throw new Error('an update may not change id or objectType');
       const nextItem = toItem(next, itemVersion(item) + 1);
-      const hold = await hooks.beforeWrite?.(next, current, item);
+      const hold = await hooks.beforeWrite?.(next, current, item, nextItem);
       const written = await this.undoingClaimOnFailure(hold, () => this.writes.replace(item, hold ? withClaim(nextItem, hold) : keepClaim(nextItem, item)));
       if (!written) {
         await this.names.undo(hold);
@@ -407,10 +453,38 @@ export class DynamoStorage implements VtnStorage {
     const event = fromItem<VtnEvent>(written);
     if (await this.writes.exists('PROGRAM', event.programID)) return;
     await this.purge.mark(event.programID);
-    if (replaced) await this.writes.restore(written, replaced);
-    else await this.writes.remove(written);
+    await this.withdrawEvent(written, replaced);
     throw InvalidInputError.field('programID', `program ${event.programID} does not exist`);
   }
+
+  /** Takes back an event write, with its target entries: an update's before it is put back. */
+  private async withdrawEvent(written: Item, replaced?: Item): Promise<void> {
+    const id = written[TABLE_LAYOUT.sortKey].S as string;
+    const version = itemVersion(written) + 1;
+    if (replaced) {
+      const back = { ...replaced, version: { N: String(version) } };
+      await this.eventTargets.prepare(written, back, true);
+      if (await this.writes.restore(written, replaced)) await this.eventTargets.retire(id, listsOf(written), back, version);
+    } else if (!(await this.writes.remove(written))) {
+      await this.eventTargets.retire(id, listsOf(written), undefined, version);
+    }
+  }
+}
+
+/** Whether a grant may see an object with these targets: untargeted, or sharing a granted one. */
+function maySee(grant: Grant, targets: readonly string[] | null | undefined): boolean {
+  return !targets?.length || targets.some((target) => grant.targets.includes(target));
+}
+
+/**
+ * The target entry lists an event query reads, or undefined when it reads events directly (a
+ * BL's query without targets). The query's targets are narrowed to the granted ones; a VEN
+ * without query targets reads its granted targets and the untargeted events.
+ */
+function eventLists(query: EventQuery): string[] | undefined {
+  const granted = query.audience?.targets;
+  if (query.targets?.length) return query.targets.filter((target) => !granted || granted.includes(target)).map(targetList);
+  return granted ? [...granted.map(targetList), UNTARGETED_LIST] : undefined;
 }
 
 /** The object's item carrying the token of the name claim this write holds (see NameClaims.release). */

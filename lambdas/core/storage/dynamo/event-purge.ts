@@ -13,6 +13,12 @@ export interface EventPurgeOptions {
   clock: () => number;
   logger: Logger;
   programExists: (programID: string) => Promise<boolean>;
+  /**
+   * Removes what points at a purged event (its target entries), given the event item read from
+   * the index before the delete and again the item deleted; must spare pointers that another
+   * program's version of the event needs.
+   */
+  unlinkEvent?: (event: Item, programID: string) => Promise<void>;
 }
 
 const PAGE_SIZE = 100;
@@ -97,15 +103,15 @@ export class EventPurge {
         TableName: this.gateway.tableName,
         IndexName: index.indexName,
         KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': index.partitionKey, '#type': TABLE_LAYOUT.partitionKey, '#id': TABLE_LAYOUT.sortKey },
+        ExpressionAttributeNames: { '#pk': index.partitionKey, '#type': TABLE_LAYOUT.partitionKey, '#id': TABLE_LAYOUT.sortKey, '#targets': 'targets' },
         ExpressionAttributeValues: { ':pk': { S: scope } },
-        ProjectionExpression: '#type, #id',
+        ProjectionExpression: '#type, #id, #targets',
         Limit: PAGE_SIZE,
         ExclusiveStartKey: startKey,
       });
       const items = page.Items ?? [];
       for (let offset = 0; offset < items.length; offset += PARALLEL_DELETES) {
-        await Promise.all(items.slice(offset, offset + PARALLEL_DELETES).map((item) => this.deleteIfStillOf(item, scope)));
+        await Promise.all(items.slice(offset, offset + PARALLEL_DELETES).map((item) => this.deleteIfStillOf(item, scope, programID)));
       }
       startKey = page.LastEvaluatedKey;
       if (startKey && this.options.clock() >= deadline) return false;
@@ -113,17 +119,27 @@ export class EventPurge {
     return true;
   }
 
-  /** A failed condition: moved to another program or deleted since the index was read. */
-  private async deleteIfStillOf(item: Item, scope: string): Promise<void> {
-    await conditionMet(
-      this.gateway.delete({
-        TableName: this.gateway.tableName,
-        Key: { [TABLE_LAYOUT.partitionKey]: item[TABLE_LAYOUT.partitionKey], [TABLE_LAYOUT.sortKey]: item[TABLE_LAYOUT.sortKey] },
-        ConditionExpression: '#programID = :scope',
-        ExpressionAttributeNames: { '#programID': TABLE_LAYOUT.indexes.programID.partitionKey },
-        ExpressionAttributeValues: { ':scope': { S: scope } },
-      }),
+  /**
+   * A failed condition: moved to another program or deleted since the index was read. Pointers
+   * go first, so a run cut short finds the event again; then those of the targets it really had.
+   */
+  private async deleteIfStillOf(item: Item, scope: string, programID: string): Promise<void> {
+    await this.options.unlinkEvent?.(item, programID);
+    let deleted: Item | undefined;
+    const applied = await conditionMet(
+      this.gateway
+        .delete({
+          TableName: this.gateway.tableName,
+          Key: { [TABLE_LAYOUT.partitionKey]: item[TABLE_LAYOUT.partitionKey], [TABLE_LAYOUT.sortKey]: item[TABLE_LAYOUT.sortKey] },
+          ConditionExpression: '#programID = :scope',
+          ExpressionAttributeNames: { '#programID': TABLE_LAYOUT.indexes.programID.partitionKey },
+          ExpressionAttributeValues: { ':scope': { S: scope } },
+          ReturnValues: 'ALL_OLD',
+        })
+        .then((result) => (deleted = result.Attributes)),
     );
+    const moreTargets = deleted && JSON.stringify(deleted.targets) !== JSON.stringify(item.targets);
+    if (applied && moreTargets) await this.options.unlinkEvent?.(deleted as Item, programID);
   }
 }
 
