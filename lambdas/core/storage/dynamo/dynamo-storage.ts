@@ -5,7 +5,7 @@ import type { EventQuery, Grant, ObjectStore, ProgramQuery, ProgramStore, Subscr
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
 import { EventPurge } from './event-purge';
-import { EventTargets, UNTARGETED_LIST, listsOf, targetList } from './event-targets';
+import { EventTargets, UNTARGETED_LIST, listsOf, targetList, type EntryList } from './event-targets';
 import { DynamoGateway } from './gateway';
 import { fromItem, itemVersion, toItem, type Item } from './item-codec';
 import { NameClaims, type ClaimHold } from './name-claims';
@@ -278,22 +278,34 @@ export class DynamoStorage implements VtnStorage {
    * A retry after losing a race rewrites every entry: the winner may keep entries our first
    * attempt put with other copies, and no one else rewrites them.
    */
-  private updateEvent(id: string, change: (current: VtnEvent) => VtnEvent): Promise<VtnEvent> {
+  private async updateEvent(id: string, change: (current: VtnEvent) => VtnEvent): Promise<VtnEvent> {
     let attempts = 0;
+    let attemptedVersion = 0;
     const touched = new Set<string>();
-    return this.updateObject<VtnEvent>('EVENT', id, change, ['EVENT'], {
-      beforeWrite: async (_next, current, currentItem, nextItem) => {
-        await this.assertProgramVisible(current);
-        await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0);
-        for (const list of listsOf(nextItem)) touched.add(list);
-        return undefined;
-      },
-      afterWrite: async (written, replaced) => {
-        const stale = [...listsOf(replaced), ...touched];
-        await this.afterCommit('event target cleanup', () => this.eventTargets.retire(id, stale, written, itemVersion(written)));
-        await this.withdrawIfProgramGone(written, replaced);
-      },
-    });
+    try {
+      return await this.updateObject<VtnEvent>('EVENT', id, change, ['EVENT'], {
+        beforeWrite: async (_next, current, currentItem, nextItem) => {
+          await this.assertProgramVisible(current);
+          await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0);
+          for (const list of listsOf(nextItem)) touched.add(list);
+          attemptedVersion = itemVersion(nextItem);
+          return undefined;
+        },
+        afterWrite: async (written, replaced) => {
+          const stale = [...listsOf(replaced), ...touched];
+          await this.afterCommit('event target cleanup', () => this.eventTargets.retire(id, stale, written, itemVersion(written)));
+          await this.withdrawIfProgramGone(written, replaced);
+        },
+      });
+    } catch (error) {
+      // Deleted while we wrote: the entries put for a version that never came are ours to take back.
+      if (error instanceof NotFoundError && touched.size > 0) {
+        await this.afterCommit('event target cleanup', async () => {
+          if (!(await this.writes.exists('EVENT', id))) await this.eventTargets.retire(id, touched, undefined, attemptedVersion);
+        });
+      }
+      throw error;
+    }
   }
 
   private async deleteEvent(id: string): Promise<VtnEvent> {
@@ -478,13 +490,18 @@ function maySee(grant: Grant, targets: readonly string[] | null | undefined): bo
 
 /**
  * The target entry lists an event query reads, or undefined when it reads events directly (a
- * BL's query without targets). The query's targets are narrowed to the granted ones; a VEN
- * without query targets reads its granted targets and the untargeted events.
+ * BL's query without targets). A VEN sees untargeted events and those of its granted targets:
+ * it reads those lists, and with query targets only its granted lists, those not queried
+ * filtered by the entry's copy of the targets (an event may carry a queried target the VEN was
+ * not granted beside one it was). Reading the queried lists instead would cost what the table
+ * holds under targets the VEN may not see.
  */
-function eventLists(query: EventQuery): string[] | undefined {
-  const granted = query.audience?.targets;
-  if (query.targets?.length) return query.targets.filter((target) => !granted || granted.includes(target)).map(targetList);
-  return granted ? [...granted.map(targetList), UNTARGETED_LIST] : undefined;
+function eventLists(query: EventQuery): EntryList[] | undefined {
+  const granted = query.audience && [...new Set(query.audience.targets)];
+  const queried = query.targets?.length ? [...new Set(query.targets)] : undefined;
+  if (!granted) return queried?.map((target) => ({ list: targetList(target) }));
+  if (!queried) return [...granted.map((target) => ({ list: targetList(target) })), { list: UNTARGETED_LIST }];
+  return granted.map((target) => ({ list: targetList(target), anyOf: queried.includes(target) ? undefined : queried }));
 }
 
 /** The object's item carrying the token of the name claim this write holds (see NameClaims.release). */

@@ -14,8 +14,9 @@ import { isTombstone } from './versioned-items';
  * target of an event has a small entry item in the partition `EVENT_TARGET#<target>` (sort key:
  * the event id), an event without targets one in `EVENT_UNTARGETED`. An entry copies the event's
  * eventStart and eventEnd keys, so the objectType-eventStart and objectType-eventEnd indexes
- * serve date ranges and `active` per target, and its program (not as `programID`, which would
- * put entries into the programID indexes). No data: an entry is only a pointer.
+ * serve date ranges and `active` per target, its program (not as `programID`, which would put
+ * entries into the programID indexes) and its targets, for filters. No data: an entry is only a
+ * pointer.
  *
  * Entries are written without transactions. A write puts the entries its version needs before
  * the event and deletes those it no longer needs after it, so a crash leaves extra entries,
@@ -69,7 +70,11 @@ function programOf(event: Item): string {
 
 function sameCopies(entryOrEvent: Item, event: Item, entryIsEntry = false): boolean {
   const program = entryIsEntry ? entryOrEvent[PROGRAM]?.S : programOf(entryOrEvent);
-  return program === programOf(event) && COPIED.every((name) => entryOrEvent[name]?.S === event[name]?.S);
+  return (
+    program === programOf(event) &&
+    COPIED.every((name) => entryOrEvent[name]?.S === event[name]?.S) &&
+    targetsOf(entryOrEvent).sort().join('\n') === targetsOf(event).sort().join('\n')
+  );
 }
 
 /** The entries of an event item, written for `version`. */
@@ -86,6 +91,8 @@ function entryFor(event: Item, list: string, version: number, now: number): Item
     [WRITTEN_AT]: { N: String(now) },
   };
   for (const name of COPIED) if (event[name]) entry[name] = event[name];
+  const targets = targetsOf(event);
+  if (targets.length > 0) entry.targets = { L: targets.map((target) => ({ S: target })) };
   return entry;
 }
 
@@ -100,10 +107,16 @@ export interface EventTargetsOptions {
   logger: Logger;
 }
 
-/** A list an event query reads, and what it keeps of it. */
+/** One list an event query reads; `anyOf`: only entries of events carrying one of these targets. */
+export interface EntryList {
+  list: string;
+  anyOf?: string[];
+}
+
+/** The lists an event query reads, and what it keeps of them. */
 export interface TargetListQuery {
   query: EventQuery;
-  lists: string[];
+  lists: EntryList[];
   /** Whether an event of this program may be shown (it exists, and the audience may see it). */
   programVisible: (programID: string) => boolean;
 }
@@ -207,8 +220,9 @@ export class EventTargets {
     if (wanted <= 0 || lists.length === 0) return [];
     const order = orderOf(query);
     const keep = (entry: Item) => programVisible(entry[PROGRAM]?.S ?? '');
-    const cursors = [...new Set(lists)].map(
-      (list) => new ListCursor(this.gateway, eventQueryPlan(this.gateway.tableName, query, { list, programAttribute: PROGRAM }), Math.min(MAX_PAGE, wanted), keep),
+    const cursors = lists.map(
+      ({ list, anyOf }) =>
+        new ListCursor(this.gateway, eventQueryPlan(this.gateway.tableName, query, { list, programAttribute: PROGRAM, anyOf }), Math.min(MAX_PAGE, wanted), keep),
     );
     const accepted: Item[] = [];
     const acceptedIDs = new Set<string>();
@@ -291,6 +305,7 @@ function check(entry: Item, event: Item | undefined, query: EventQuery, programV
 /** The query's filters, applied to the event itself. */
 function matchesQuery(event: Item, query: EventQuery): boolean {
   if (query.programID !== undefined && programOf(event) !== query.programID) return false;
+  if (query.targets?.length && !targetsOf(event).some((target) => query.targets!.includes(target))) return false;
   const start = event.eventStart?.S;
   if (query.dateStart && (start === undefined || start < firstKeyAt(sortableDateTime(query.dateStart)))) return false;
   if (query.dateEnd && (start === undefined || start > lastKeyAt(sortableDateTime(query.dateEnd)))) return false;

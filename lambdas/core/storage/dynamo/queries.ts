@@ -77,9 +77,9 @@ export function eventQueryKey(query: EventQuery): string {
  * Picks the index that fits the query: a start range (with or without programID), else `active`
  * by end, else programID, else the EVENT partition. What the key cannot select is a filter.
  * With `target`, reads one list of target entries (see EventTargets) instead: the same choice
- * of index by start or end, keyed by the list, the program a filter on the entry's copy.
+ * of index by start or end, keyed by the list, program and targets filters on the entry's copies.
  */
-export function eventQueryPlan(tableName: string, query: EventQuery, target?: { list: string; programAttribute: string }): QueryPlan {
+export function eventQueryPlan(tableName: string, query: EventQuery, target?: { list: string; programAttribute: string; anyOf?: string[] }): QueryPlan {
   const expressions = new Expressions();
   const hasRange = query.dateStart !== undefined || query.dateEnd !== undefined;
   const byEnd = !hasRange && query.activeAt !== undefined;
@@ -107,7 +107,8 @@ export function eventQueryPlan(tableName: string, query: EventQuery, target?: { 
   }
   if (target && query.programID) filters.push(`${expressions.name(target.programAttribute)} = ${expressions.value(query.programID)}`);
   else if (program && !programInKey) filters.push(`${expressions.name('programID')} = ${expressions.value(program)}`);
-  if (!target && query.targets?.length) filters.push(expressions.anyContains('targets', query.targets));
+  const anyOf = target ? target.anyOf : query.targets;
+  if (anyOf?.length) filters.push(expressions.anyContains('targets', anyOf));
   if (query.activeAt) {
     // Ends after every key at `activeAt`, i.e. after that instant; events without an end sort last.
     const ended = `${expressions.name('eventEnd')} > ${expressions.value(lastKeyAt(sortableDateTime(query.activeAt)))}`;
