@@ -236,9 +236,9 @@ export class EventTargets {
         const id = idOf(entry);
         if (acceptedIDs.has(id)) continue;
         const event = fetched.get(id);
-        const verdict = check(entry, event, query, programVisible);
-        if (verdict === 'stale') repairs.push({ entry, event });
-        else if (verdict === 'shown' && accepted.length < wanted) {
+        const { verdict, repair } = check(entry, event, query, order, programVisible);
+        if (repair) repairs.push({ entry, event });
+        if (verdict === 'shown' && accepted.length < wanted) {
           accepted.push(event as Item);
           acceptedIDs.add(id);
         }
@@ -292,14 +292,20 @@ export class EventTargets {
   }
 }
 
-type Verdict = 'shown' | 'filtered' | 'stale';
+type Verdict = 'shown' | 'filtered' | 'misplaced';
 
-/** Whether an entry's event is shown, is real but outside the query, or the entry is wrong. */
-function check(entry: Item, event: Item | undefined, query: EventQuery, programVisible: (programID: string) => boolean): Verdict {
-  if (!event || isTombstone(event)) return 'stale';
+/**
+ * Whether an entry's event is shown, is real but outside the query, or the entry does not stand
+ * where the event would (gone, out of the list, another order key); and whether the entry needs
+ * repair. Copies that do not order the list only decide what DynamoDB filtered: the event's own
+ * values are checked here, so such an entry still shows its event while it is repaired.
+ */
+function check(entry: Item, event: Item | undefined, query: EventQuery, order: string, programVisible: (programID: string) => boolean): { verdict: Verdict; repair: boolean } {
+  if (!event || isTombstone(event)) return { verdict: 'misplaced', repair: true };
   const list = entry[TABLE_LAYOUT.partitionKey].S as string;
-  if (!listsOf(event).includes(list) || !sameCopies(entry, event, true)) return 'stale';
-  return matchesQuery(event, query) && programVisible(programOf(event)) ? 'shown' : 'filtered';
+  if (!listsOf(event).includes(list) || entry[order]?.S !== event[order]?.S) return { verdict: 'misplaced', repair: true };
+  const shown = matchesQuery(event, query) && programVisible(programOf(event));
+  return { verdict: shown ? 'shown' : 'filtered', repair: !sameCopies(entry, event, true) };
 }
 
 /** The query's filters, applied to the event itself. */
