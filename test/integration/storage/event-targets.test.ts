@@ -2,7 +2,12 @@
  * Keeping target entries right without transactions: writes, deletes, the program purge, two
  * instances racing, and a function that dies between its writes.
  */
+import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import type { VtnEvent } from '../../../lambdas/core/openadr/types';
+import { EventTargets } from '../../../lambdas/core/storage/dynamo/event-targets';
+import { DynamoGateway } from '../../../lambdas/core/storage/dynamo/gateway';
+import { toItem } from '../../../lambdas/core/storage/dynamo/item-codec';
+import { Logger } from '../../../lambdas/core/logger';
 import { ConflictError, NotFoundError } from '../../../lambdas/core/errors';
 import type { DynamoStorage } from '../../../lambdas/core/storage/dynamo/dynamo-storage';
 import { TestDatabase } from '../../support/database';
@@ -219,5 +224,25 @@ describe('a function that dies between its writes', () => {
     const later = db.storage(tableName, { eventCacheTtlMs: 0, clock: () => Date.now() + LEASE_MS + 1_000 });
     expect(await seenBy(later, 'a')).toEqual([event.id]);
     expect(await seenBy(reader, 'a', around)).toEqual([event.id]);
+  });
+});
+
+describe('a table written before target entries existed', () => {
+  it('shows its events to VENs once backfilled; a second run changes nothing', async () => {
+    const tableName = await db.freshTable();
+    const storage = db.storage(tableName, { eventCacheTtlMs: 0 });
+    const programID = (await storage.programs.create(aProgram())).id;
+    const old = [anEvent(programID, { targets: ['a'] }), anEvent(programID, { targets: ['b', 'c'] }), anEvent(programID)];
+    await db.client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: old.map((event) => ({ PutRequest: { Item: toItem(event, 1) } })) } }));
+    expect(await seenBy(storage, 'a')).toEqual([]);
+
+    const backfill = () => new EventTargets(new DynamoGateway(db.client, tableName), { leaseMs: LEASE_MS, clock: Date.now, logger: new Logger('silent') }).backfill();
+    expect(await backfill()).toBe(3);
+    expect(await seenBy(storage, 'a')).toEqual([old[0].id, old[2].id]);
+    expect(await seenBy(storage, 'c')).toEqual([old[1].id, old[2].id]);
+    // An update after the backfill read the event but before its entries landed would leave an extra entry at most.
+    await storage.events.update(old[0].id, (current) => ({ ...current, targets: ['b'] }));
+    expect(await backfill()).toBe(3);
+    for (const event of old) expect(await entriesOf(tableName, event.id)).toEqual(expectedLists(await storage.events.get(event.id)));
   });
 });

@@ -170,6 +170,36 @@ export class EventTargets {
     );
   }
 
+  /**
+   * Puts the entries of every stored event, for a table written before they existed; returns
+   * how many events it covered. Safe beside live writes: each put is for the version read and
+   * never replaces a later one, so at worst it leaves an extra entry that reads remove.
+   */
+  async backfill(): Promise<number> {
+    let startKey: Item | undefined;
+    let events = 0;
+    do {
+      const page = await this.gateway.query({
+        TableName: this.gateway.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
+        ExpressionAttributeValues: { ':pk': { S: 'EVENT' } },
+        ConsistentRead: true,
+        Limit: 200,
+        ExclusiveStartKey: startKey,
+      });
+      const live = (page.Items ?? []).filter((item) => !isTombstone(item));
+      const now = this.options.clock();
+      await inParallel(
+        live.flatMap((event) => entryItems(event, itemVersion(event), now)),
+        (entry) => this.put(entry),
+      );
+      events += live.length;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return events;
+  }
+
   /** Monotonic: never replaces an entry written for a later version. */
   private async put(entry: Item, atMost?: { version: number; staleBefore: number }): Promise<boolean> {
     const version = { N: entry[FOR_VERSION].N as string };
