@@ -160,4 +160,18 @@ describe('what an event write costs', () => {
       delete: { requests: 4, entryRequests: 1 },
     });
   });
+
+  it('waits until the start and end indexes show the entries it put, as for the event itself', async () => {
+    const tableName = await db.freshTable();
+    const { storage, calls } = metered(tableName);
+    const program = await storage.programs.create(aProgram());
+    const entryIndexChecks = () =>
+      calls.filter((call) => call.command === 'QueryCommand' && call.input.IndexName && JSON.stringify(call.input.ExpressionAttributeValues).includes('EVENT_TARGET#')).map((call) => call.input.IndexName);
+    calls.splice(0);
+    const event = await storage.events.create(anEvent(program.id, { targets: ['a', 'b'], intervalPeriod: { start: '2026-03-01T00:00:00Z', duration: 'PT1H' } }));
+    expect(entryIndexChecks().sort()).toEqual(['objectType-eventEnd-index', 'objectType-eventEnd-index', 'objectType-eventStart-index', 'objectType-eventStart-index']);
+    calls.splice(0);
+    await storage.events.update(event.id, (current) => ({ ...current, eventName: 'renamed' }));
+    expect(entryIndexChecks()).toEqual([]);
+  });
 });

@@ -108,8 +108,18 @@ export class DynamoStorage implements VtnStorage {
     this.events = {
       list: (query) => this.listEvents(query),
       get: (id) => this.getEvent(id),
-      create: (event) =>
-        this.createObject(event, ['EVENT'], (written) => this.withdrawIfProgramGone(written), (item) => this.eventTargets.prepare(undefined, item)),
+      create: (event) => {
+        let entries: Item[] = [];
+        return this.createObject(
+          event,
+          ['EVENT'],
+          async (written) => {
+            await this.settleEntries(entries);
+            await this.withdrawIfProgramGone(written);
+          },
+          async (item) => void (entries = await this.eventTargets.prepare(undefined, item)),
+        );
+      },
       update: (id, change) => this.updateEvent(id, change),
       delete: (id) => this.deleteEvent(id),
     };
@@ -281,18 +291,20 @@ export class DynamoStorage implements VtnStorage {
   private async updateEvent(id: string, change: (current: VtnEvent) => VtnEvent): Promise<VtnEvent> {
     let attempts = 0;
     let attemptedVersion = 0;
+    let entries: Item[] = [];
     const touched = new Set<string>();
     try {
       return await this.updateObject<VtnEvent>('EVENT', id, change, ['EVENT'], {
         beforeWrite: async (_next, current, currentItem, nextItem) => {
           await this.assertProgramVisible(current);
-          await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0);
+          entries = await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0);
           for (const list of listsOf(nextItem)) touched.add(list);
           attemptedVersion = itemVersion(nextItem);
           return undefined;
         },
         afterWrite: async (written, replaced) => {
           const stale = [...listsOf(replaced), ...touched];
+          await this.settleEntries(entries);
           await this.afterCommit('event target cleanup', () => this.eventTargets.retire(id, stale, written, itemVersion(written)));
           await this.withdrawIfProgramGone(written, replaced);
         },
@@ -306,6 +318,15 @@ export class DynamoStorage implements VtnStorage {
       }
       throw error;
     }
+  }
+
+  /**
+   * Entries put for a write are in the start and end indexes too: like the event's own index
+   * entries, they must show before the write answers, or a VEN's next list could miss it. Retired
+   * entries are not waited for: a list checks each entry against its event.
+   */
+  private async settleEntries(entries: Item[]): Promise<void> {
+    await Promise.all(entries.map((entry) => this.indexPropagation.settle(undefined, entry)));
   }
 
   private async deleteEvent(id: string): Promise<VtnEvent> {

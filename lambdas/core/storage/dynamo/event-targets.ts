@@ -21,14 +21,15 @@ import { isTombstone } from './versioned-items';
  * Entries are written without transactions. A write puts the entries its version needs before
  * the event and deletes those it no longer needs after it, so a crash leaves extra entries,
  * never missing ones; every read checks each entry against its event and repairs what it finds
- * wrong. `forVersion` (the event version an entry was written for) keeps puts monotonic and
- * deletes from undoing a later write's put.
+ * wrong. An entry's `version` (that of the event version it was written for) keeps puts
+ * monotonic and deletes from undoing a later write's put; named as the objects' own, so that
+ * IndexPropagation can wait for an entry as for an object.
  */
 
 const TARGET_PREFIX = 'EVENT_TARGET#';
 export const UNTARGETED_LIST = 'EVENT_UNTARGETED';
 const PROGRAM = 'eventProgram';
-const FOR_VERSION = 'forVersion';
+const FOR_VERSION = 'version';
 const WRITTEN_AT = 'writtenAt';
 /** The event's key attributes an entry copies. */
 const COPIED = ['eventStart', 'eventEnd'] as const;
@@ -130,14 +131,19 @@ export class EventTargets {
   /**
    * Before an event write: puts the entries of `next` that `current` lacks, or all of them when
    * the copied attributes change or `rewriteAll` (a write that lost a race may have put entries
-   * with other copies for the same version).
+   * with other copies for the same version). Returns the entries it put, for the write to wait
+   * until the indexes show them.
    */
-  async prepare(current: Item | undefined, next: Item, rewriteAll = false): Promise<void> {
+  async prepare(current: Item | undefined, next: Item, rewriteAll = false): Promise<Item[]> {
     const had = new Set(current ? listsOf(current) : []);
     const rewrite = rewriteAll || !current || !sameCopies(current, next);
     const now = this.options.clock();
-    const lists = listsOf(next).filter((list) => rewrite || !had.has(list));
-    await inParallel(lists, (list) => this.put(entryFor(next, list, itemVersion(next), now)));
+    const entries = listsOf(next)
+      .filter((list) => rewrite || !had.has(list))
+      .map((list) => entryFor(next, list, itemVersion(next), now));
+    const put: Item[] = [];
+    await inParallel(entries, async (entry) => void ((await this.put(entry)) && put.push(entry)));
+    return put;
   }
 
   /**
