@@ -11,7 +11,7 @@ import type { EventQuery, Grant } from '../../../lambdas/core/storage/port';
 import { sortableDateTime } from '../../../lambdas/core/time/temporal';
 import { TestDatabase } from '../../support/database';
 import { mulberry32 } from '../../support/faults';
-import { aProgram, anEvent } from '../../support/fixtures';
+import { aProgram, anEvent, recordCommands } from '../../support/fixtures';
 
 let db: TestDatabase;
 beforeAll(async () => (db = await TestDatabase.start()));
@@ -22,10 +22,12 @@ const ids = (events: VtnEvent[]) => events.map((event) => event.id);
 
 describe('an audience sees untargeted events and those sharing a granted target, in programs it may see', () => {
   let storage: DynamoStorage;
+  let tableName: string;
   const named: Record<string, VtnEvent> = {};
 
   beforeAll(async () => {
-    storage = db.storage(await db.freshTable(), { eventCacheTtlMs: 0 });
+    tableName = await db.freshTable();
+    storage = db.storage(tableName, { eventCacheTtlMs: 0 });
     const open = await storage.programs.create(aProgram());
     const mine = await storage.programs.create(aProgram({ targets: ['t1'] }));
     const theirs = await storage.programs.create(aProgram({ targets: ['t9'] }));
@@ -72,6 +74,21 @@ describe('an audience sees untargeted events and those sharing a granted target,
     for (let skip = 0; skip < all.length + 2; skip += 2) paged.push(...(await storage.events.list({ skip, limit: 2, audience: grant('t1', 't2', 't3') })));
     expect(ids(paged)).toEqual(ids(all));
     expect(new Set(ids(all)).size).toBe(all.length);
+  });
+
+  it('VENs with the same grant share cached pages; another grant does not', async () => {
+    const cached = db.storage(tableName);
+    const recorder = recordCommands(db.client);
+    try {
+      const first = await cached.events.list({ skip: 0, limit: 50, audience: { venID: 'v1', targets: ['t2', 't1'] } });
+      const queries = recorder.count('QueryCommand');
+      expect(await cached.events.list({ skip: 0, limit: 50, audience: { venID: 'v2', targets: ['t1', 't2', 't1'] } })).toEqual(first);
+      expect(recorder.count('QueryCommand')).toBe(queries);
+      expect(names(await cached.events.list({ skip: 0, limit: 50, audience: grant('t1') }))).not.toContain('open-t2');
+      expect(recorder.count('QueryCommand')).toBeGreaterThan(queries);
+    } finally {
+      recorder.stop();
+    }
   });
 
   it('a BL (no audience) filtering by targets sees every program', async () => {

@@ -246,6 +246,19 @@ describe('caches', () => {
     else await vtn.events.list({ skip: 0, limit: 50 });
     expect(queriesTo(cache === 'programs' ? 'PROGRAM' : 'EVENT')).toHaveLength(1);
   });
+
+  it("program update drops cached event pages too: a program's targets decide which events a VEN sees", async () => {
+    const vtn = storage();
+    dynamo.on(GetItemCommand, { Key: { objectType: { S: 'PROGRAM' }, id: { S: 'prog-1' } } }).resolves({ Item: toItem(program, 3) });
+    await vtn.programs.list({ skip: 0, limit: 50 });
+    await vtn.events.list({ skip: 0, limit: 50 });
+    await vtn.programs.update('prog-1', (current) => current);
+    const bump = dynamo.commandCalls(UpdateItemCommand).find((call) => call.args[0].input.UpdateExpression?.startsWith('ADD'));
+    expect(Object.values(bump!.args[0].input.ExpressionAttributeNames!)).toEqual(['PROGRAM', 'EVENT']);
+    dynamo.resetHistory();
+    await vtn.events.list({ skip: 0, limit: 50 });
+    expect(queriesTo('EVENT')).toHaveLength(1);
+  });
 });
 
 describe('service errors', () => {
