@@ -1,7 +1,8 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { changeFromStreamRecord } from '../../../../lambdas/core/notifications/stream-records';
+import { entryItems } from '../../../../lambdas/core/storage/dynamo/event-targets';
 import { toItem } from '../../../../lambdas/core/storage/dynamo/item-codec';
-import { aProgram } from '../../../support/fixtures';
+import { aProgram, anEvent } from '../../../support/fixtures';
 
 const program = aProgram({ programName: 'Streamed' });
 const item = toItem(program, 1);
@@ -25,4 +26,15 @@ test('creates, updates and deletes of objects map one to one', () => {
   expect(changeFromStreamRecord(record('INSERT', { NewImage: item }))?.operation).toBe('CREATE');
   expect(changeFromStreamRecord(record('MODIFY', { OldImage: item, NewImage: toItem(program, 2) }))?.operation).toBe('UPDATE');
   expect(changeFromStreamRecord(record('REMOVE', { OldImage: item }))?.operation).toBe('DELETE');
+});
+
+test('target entries of events are bookkeeping: their writes and deletes tell nobody anything', () => {
+  const event = toItem(anEvent(program.id, { targets: ['a'] }), 1);
+  const [entry] = entryItems(event, 1, 0);
+  const untargeted = entryItems(toItem(anEvent(program.id), 1), 1, 0)[0];
+  for (const image of [entry, untargeted]) {
+    expect(changeFromStreamRecord(record('INSERT', { NewImage: image }))).toBeUndefined();
+    expect(changeFromStreamRecord(record('MODIFY', { OldImage: image, NewImage: image }))).toBeUndefined();
+    expect(changeFromStreamRecord(record('REMOVE', { OldImage: image }))).toBeUndefined();
+  }
 });
