@@ -3,6 +3,7 @@ import { Temporal } from 'temporal-polyfill';
 import { newObjectId } from '../lambdas/core/ids';
 import { hydrate } from '../lambdas/core/openadr/temporal-fields';
 import type { Program, StoredObject, Subscription, VtnEvent } from '../lambdas/core/openadr/types';
+import { entryItems } from '../lambdas/core/storage/dynamo/event-targets';
 import { toItem } from '../lambdas/core/storage/dynamo/item-codec';
 
 export interface DataSetSize {
@@ -105,14 +106,22 @@ export async function seed(client: DynamoDBClient, tableName: string, size: Data
   return { programIDs: programs.map((program) => program.id), eventIDs: events.map((event) => event.id), from, to };
 }
 
-/** Writes objects straight through the item codec, 25 to a request, four requests at a time. */
+/**
+ * Writes objects straight through the item codec, with the target entries of events, 25 items
+ * to a request, four requests at a time.
+ */
 export async function writeAll(client: DynamoDBClient, tableName: string, objects: StoredObject[]): Promise<void> {
-  const batches: StoredObject[][] = [];
-  for (let offset = 0; offset < objects.length; offset += 25) batches.push(objects.slice(offset, offset + 25));
+  const now = Date.now();
+  const items = objects.flatMap((object) => {
+    const item = toItem(object, 1);
+    return object.objectType === 'EVENT' ? [...entryItems(item, 1, now), item] : [item];
+  });
+  const batches: (typeof items)[] = [];
+  for (let offset = 0; offset < items.length; offset += 25) batches.push(items.slice(offset, offset + 25));
   let nextBatch = 0;
   const worker = async () => {
     while (nextBatch < batches.length) {
-      let requests = batches[nextBatch++].map((object) => ({ PutRequest: { Item: toItem(object, 1) } }));
+      let requests = batches[nextBatch++].map((item) => ({ PutRequest: { Item: item } }));
       while (requests.length > 0) {
         const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));
         requests = (result.UnprocessedItems?.[tableName] ?? []) as typeof requests;

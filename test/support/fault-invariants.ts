@@ -1,6 +1,7 @@
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { isTombstone } from '../../lambdas/core/storage/dynamo/versioned-items';
 import { PENDING_PURGE } from '../../lambdas/core/storage/dynamo/item-codec';
+import { listsOf } from '../../lambdas/core/storage/dynamo/event-targets';
 import type { FaultProxy, ProxyLogEntry } from './faults';
 import { tokenOf, type Exchange, type ObjectKind, type Workload } from './fault-workload';
 import type { VtnInstance } from './vtn-instance';
@@ -18,7 +19,9 @@ import type { VtnInstance } from './vtn-instance';
  * - events: none outlives its program: events of a deleted program are invisible and covered by a
  *   pending purge, and gone once a later program delete has run;
  * - names: no two PROGRAM items share a programName; a name in use cannot be taken again; a name
- *   nobody bears can be taken once claim leases have run out.
+ *   nobody bears can be taken once claim leases have run out;
+ * - target entries: every event of a live program has an entry in each of its target lists (or
+ *   the untargeted one) at its start and end, so no VEN list misses it; extra entries may remain.
  */
 
 export interface Violation {
@@ -113,6 +116,7 @@ export async function checkInvariants(context: CheckContext): Promise<Violation[
   violations.push(...checkNames(settled, workloadExchanges, 'after the run'));
   violations.push(...(await checkVisibility(context, workloadExchanges, settled)));
   violations.push(...(await checkOrphansHidden(context, settled)));
+  violations.push(...(await checkTargetEntries(context, settled)));
 
   // One more program delete gives unfinished purges their chance, as the README promises.
   const cleanup = await workload.send(instances[0], 'createProgram', 'PROGRAM', 'POST', '/programs', { programName: `cleanup-${Date.now()}` });
@@ -135,6 +139,7 @@ const SEVERITY = [
   'acknowledged writes hold',
   'delete is final',
   'no event outlives its program',
+  'events are in their target lists',
   'no false conflicts',
   'no false not-found',
   'free names can be taken',
@@ -480,6 +485,28 @@ async function checkOrphansHidden(context: CheckContext, table: TableState): Pro
           });
         }
       }
+    }
+  }
+  return violations;
+}
+
+// ---- target entries ---------------------------------------------------------------------------------
+
+async function checkTargetEntries(context: CheckContext, table: TableState): Promise<Violation[]> {
+  const violations: Violation[] = [];
+  const entries = new Map<string, Map<string, Record<string, AttributeValue>>>();
+  const entriesOf = async (list: string) => {
+    if (!entries.has(list)) entries.set(list, new Map((await readPartition(context.direct, context.tableName, list)).map((item) => [item.id.S as string, item])));
+    return entries.get(list)!;
+  };
+  for (const event of await readPartition(context.direct, context.tableName, 'EVENT')) {
+    const id = event.id.S as string;
+    const programID = table.objects.get(id)?.programID;
+    if (!programID || table.objects.get(programID)?.kind !== 'PROGRAM') continue;
+    for (const list of listsOf(event)) {
+      const entry = (await entriesOf(list)).get(id);
+      const problem = !entry ? 'has no entry' : entry.eventStart?.S !== event.eventStart?.S || entry.eventEnd?.S !== event.eventEnd?.S ? 'has an entry at another start or end' : undefined;
+      if (problem) violations.push({ invariant: 'events are in their target lists', object: `EVENT ${id}`, message: `${problem} in ${list} (version ${event.version?.N})`, ids: [id, programID], names: [] });
     }
   }
   return violations;

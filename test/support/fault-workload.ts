@@ -303,10 +303,15 @@ export function tokenOf(kind: ObjectKind, object: Record<string, unknown> | unde
   return (kind === 'EVENT' ? object.eventName : object.clientName) as string | undefined;
 }
 
+/** Target sets an event moves between, so that writes add, keep and drop target entries. */
+const EVENT_TARGETS = [['g0'], ['g1'], ['g0', 'g1'], undefined];
+
 export function eventBody(programID: string, token: string) {
+  const targets = EVENT_TARGETS[[...token].reduce((sum, char) => sum + char.charCodeAt(0), 0) % EVENT_TARGETS.length];
   return {
     programID,
     eventName: token,
+    ...(targets ? { targets } : {}),
     intervalPeriod: { start: '2030-07-01T17:00:00Z', duration: 'PT1H' },
     intervals: [{ id: 0, payloads: [{ type: 'PRICE', values: [0.31] }] }],
   };

@@ -45,7 +45,7 @@ export interface ProgramQuery extends Page {
 
 export interface EventQuery extends Page {
   programID?: string;
-  /** Keep only events carrying at least one of these targets. */
+  /** Keep only events carrying at least one of these targets (with an audience, of those granted). */
   targets?: string[];
   /**
    * Keep only events this grant may see: untargeted or sharing a granted target, in a program

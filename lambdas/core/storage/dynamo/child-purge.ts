@@ -27,6 +27,13 @@ export interface ChildPurgeOptions {
   logger: Logger;
   /** Work after a child is deleted, given its item as it was (freeing its name claims). */
   onChildDeleted?: (child: Item) => Promise<void>;
+  /**
+   * Removes what points at a child (an event's target entries): before its delete, given the
+   * child's key and targets as the index holds them, so that a run cut short finds the child
+   * again; and after, given the deleted item, when its targets differ. Must spare the pointers
+   * another parent's version of the child needs.
+   */
+  unlinkChild?: (child: Item, parentID: string) => Promise<void>;
 }
 
 const PAGE_SIZE = 100;
@@ -61,13 +68,12 @@ export class ChildPurge {
    * create is deleted, an update put back as it was. Should this check itself fail, the parent's
    * purge mark, kept for a lease, still covers the child.
    */
-  async withdrawIfOrphaned(written: Item, replaced?: Item): Promise<void> {
+  async withdrawIfOrphaned(written: Item, replaced?: Item, withdraw: (written: Item, replaced?: Item) => Promise<unknown> = (w, r) => (r ? this.writes.restore(w, r) : this.writes.remove(w))): Promise<void> {
     const { parentType, parentField } = this.family;
     const parentID = (fromItem(written) as unknown as Record<string, string>)[parentField];
     if (await this.writes.exists(parentType, parentID)) return;
     await this.mark(parentID);
-    if (replaced) await this.writes.restore(written, replaced);
-    else await this.writes.remove(written);
+    await withdraw(written, replaced);
     throw InvalidInputError.field(parentField, `${parentType.toLowerCase()} ${parentID} does not exist`);
   }
 
@@ -130,15 +136,15 @@ export class ChildPurge {
         TableName: this.gateway.tableName,
         IndexName: index.indexName,
         KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': index.partitionKey, '#type': TABLE_LAYOUT.partitionKey, '#id': TABLE_LAYOUT.sortKey },
+        ExpressionAttributeNames: { '#pk': index.partitionKey, '#type': TABLE_LAYOUT.partitionKey, '#id': TABLE_LAYOUT.sortKey, '#targets': 'targets' },
         ExpressionAttributeValues: { ':pk': { S: scope } },
-        ProjectionExpression: '#type, #id',
+        ProjectionExpression: '#type, #id, #targets',
         Limit: PAGE_SIZE,
         ExclusiveStartKey: startKey,
       });
       const items = page.Items ?? [];
       for (let offset = 0; offset < items.length; offset += PARALLEL_DELETES) {
-        await Promise.all(items.slice(offset, offset + PARALLEL_DELETES).map((item) => this.deleteIfStillOf(item, scope)));
+        await Promise.all(items.slice(offset, offset + PARALLEL_DELETES).map((item) => this.deleteIfStillOf(item, scope, parentID)));
       }
       startKey = page.LastEvaluatedKey;
       if (startKey && this.options.clock() >= deadline) return false;
@@ -147,8 +153,9 @@ export class ChildPurge {
   }
 
   /** A failed condition: moved to another parent or deleted since the index was read. */
-  private async deleteIfStillOf(item: Item, scope: string): Promise<void> {
-    const onDeleted = this.options.onChildDeleted;
+  private async deleteIfStillOf(item: Item, scope: string, parentID: string): Promise<void> {
+    const { onChildDeleted: onDeleted, unlinkChild: unlink } = this.options;
+    await unlink?.(item, parentID);
     let deleted: Item | undefined;
     const applied = await conditionMet(
       this.gateway.delete({
@@ -158,10 +165,12 @@ export class ChildPurge {
         ExpressionAttributeNames: { '#programID': TABLE_LAYOUT.indexes.programID.partitionKey },
         ExpressionAttributeValues: { ':scope': { S: scope } },
         // Only when someone needs the old item; a delete's write cost is the same either way.
-        ReturnValues: onDeleted ? 'ALL_OLD' : undefined,
+        ReturnValues: onDeleted || unlink ? 'ALL_OLD' : undefined,
       }).then((result) => (deleted = result.Attributes)),
     );
-    if (applied && deleted && onDeleted) await onDeleted(deleted);
+    if (!applied || !deleted) return;
+    if (unlink && JSON.stringify(deleted.targets) !== JSON.stringify(item.targets)) await unlink(deleted, parentID);
+    if (onDeleted) await onDeleted(deleted);
   }
 
   private markKey(parentID: string): Item {

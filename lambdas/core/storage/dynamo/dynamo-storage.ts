@@ -5,6 +5,7 @@ import type { EventQuery, Grant, ObjectStore, ProgramQuery, ProgramStore, Report
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
 import { ChildPurge } from './child-purge';
+import { EventTargets, UNTARGETED_LIST, listsOf, targetList, type EntryList } from './event-targets';
 import { DynamoGateway } from './gateway';
 import {
   fromItem,
@@ -63,6 +64,8 @@ const MAX_UPDATE_ATTEMPTS = 5;
 /** What a write of one type must keep: unique fields, and children that go with the object. */
 interface WriteRules<T extends StoredObject> {
   unique?: UniqueFields<T>;
+  /** Writes that must precede the object's own (an event's target entries), given its item. */
+  beforeWrite?: (item: Item) => Promise<void>;
   /** The purge of this object's children: marked before its delete, resumed by its creates. */
   children?: ChildPurge;
 }
@@ -86,6 +89,7 @@ export class DynamoStorage implements VtnStorage {
   private readonly writes: VersionedItems;
   private readonly programNames: UniqueFields<Program>;
   private readonly purge: ChildPurge;
+  private readonly eventTargets: EventTargets;
   private readonly venPurge: ChildPurge;
   private readonly directory: VenDirectory;
   private readonly logger: Logger;
@@ -115,7 +119,11 @@ export class DynamoStorage implements VtnStorage {
       },
     ], claimOptions);
     const purgeOptions = { budgetMs: options.purgeBudgetMs ?? 5_000, staleMarkMs: leaseMs, clock: this.clock, logger: log };
-    this.purge = new ChildPurge(this.gateway, this.writes, { parentType: 'PROGRAM', childType: 'EVENT', parentField: 'programID', markPartition: PENDING_PURGE }, purgeOptions);
+    this.eventTargets = new EventTargets(this.gateway, { leaseMs, clock: this.clock, logger: log });
+    this.purge = new ChildPurge(this.gateway, this.writes, { parentType: 'PROGRAM', childType: 'EVENT', parentField: 'programID', markPartition: PENDING_PURGE }, {
+      ...purgeOptions,
+      unlinkChild: (event, programID) => this.eventTargets.unlinkFromProgram(event, programID),
+    });
     this.venPurge = new ChildPurge(this.gateway, this.writes, { parentType: 'VEN', childType: 'RESOURCE', parentField: 'venID', markPartition: PENDING_VEN_PURGE }, {
       ...purgeOptions,
       onChildDeleted: (resource) => resourceFields.release(resource),
@@ -140,20 +148,28 @@ export class DynamoStorage implements VtnStorage {
       get: (id) => this.getProgram(id),
       findByName: (name) => this.findProgramByName(name),
       create: (program) => this.createObject(program, ['PROGRAM'], undefined, { unique: this.programNames, children: this.purge }),
-      update: (id, change) => this.updateObject('PROGRAM', id, change, ['PROGRAM'], { unique: this.programNames }),
+      // A program's targets decide which of its events a VEN sees: cached event pages go too.
+      update: (id, change) => this.updateObject('PROGRAM', id, change, ['PROGRAM', 'EVENT'], { unique: this.programNames }),
       // From the delete on, the program's events are unreadable: reads check that their program exists.
       delete: (id) => this.deleteObject<Program>('PROGRAM', id, ['PROGRAM', 'EVENT'], { unique: this.programNames, children: this.purge }),
     };
     this.events = {
       list: (query) => this.listEvents(query),
       get: (id) => this.getEvent(id),
-      create: (event) => this.createObject(event, ['EVENT'], (written) => this.withdrawIfProgramGone(written)),
-      update: (id, change) =>
-        this.updateObject('EVENT', id, change, ['EVENT'], {
-          beforeWrite: async (_next, current) => void (await this.assertProgramVisible(current)),
-          afterWrite: (written, replaced) => this.withdrawIfProgramGone(written, replaced),
-        }),
-      delete: (id) => this.deleteObject<VtnEvent>('EVENT', id, ['EVENT']),
+      create: (event) => {
+        let entries: Item[] = [];
+        return this.createObject(
+          event,
+          ['EVENT'],
+          async (written) => {
+            await this.settleEntries(entries);
+            await this.withdrawIfProgramGone(written);
+          },
+          { beforeWrite: async (item) => void (entries = await this.eventTargets.prepare(undefined, item)) },
+        );
+      },
+      update: (id, change) => this.updateEvent(id, change),
+      delete: (id) => this.deleteEvent(id),
     };
     this.subscriptions = {
       list: (query) => this.listSubscriptions(query),
@@ -276,12 +292,17 @@ export class DynamoStorage implements VtnStorage {
     if (cached) return cached;
     const generation = this.eventPageCache.generation;
 
-    const programIDs = new Set((await this.allPrograms()).map((program) => program.id));
-    const matched = await queryMatches(this.gateway, 
-      eventQueryPlan(this.gateway.tableName, query),
-      query.skip + query.limit,
-      (item) => programIDs.has(fromItemProgramID(item)),
-    );
+    const audience = query.audience;
+    const programIDs = new Set((await this.allPrograms()).filter((program) => !audience || visibleUnder(program.targets, audience.targets)).map((program) => program.id));
+    const lists = eventLists(query);
+    const matched =
+      query.programID !== undefined && !programIDs.has(query.programID)
+        ? []
+        : lists
+          ? await this.eventTargets.list({ query, lists, programVisible: (programID) => programIDs.has(programID) })
+          : await queryMatches(this.gateway, eventQueryPlan(this.gateway.tableName, query), query.skip + query.limit, (item) =>
+              programIDs.has(fromItemProgramID(item)),
+            );
     const pageItems = matched.slice(query.skip);
     const page = pageItems.map((item) => fromItem<VtnEvent>(item));
     this.eventPageCache.set(cacheKey, page, generation, {
@@ -289,6 +310,60 @@ export class DynamoStorage implements VtnStorage {
       bytes: pageItems.reduce((sum, item) => sum + (item.data?.S?.length ?? 0), 0),
     });
     return page;
+  }
+
+  /**
+   * Target entries are put before the event's write and retired after it (see EventTargets).
+   * A retry after losing a race rewrites every entry: the winner may keep entries our first
+   * attempt put with other copies, and no one else rewrites them.
+   */
+  private async updateEvent(id: string, change: (current: VtnEvent) => VtnEvent): Promise<VtnEvent> {
+    let attempts = 0;
+    let attemptedVersion = 0;
+    let entries: Item[] = [];
+    const touched = new Set<string>();
+    try {
+      return await this.updateObject<VtnEvent>('EVENT', id, change, ['EVENT'], {
+        beforeWrite: async (_next, current, currentItem, nextItem) => {
+          await this.assertProgramVisible(current);
+          entries = await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0);
+          for (const list of listsOf(nextItem)) touched.add(list);
+          attemptedVersion = itemVersion(nextItem);
+        },
+        afterWrite: async (written, replaced) => {
+          const stale = [...listsOf(replaced), ...touched];
+          await this.settleEntries(entries);
+          await this.afterCommit('event target cleanup', () => this.eventTargets.retire(id, stale, written, itemVersion(written)));
+          await this.withdrawIfProgramGone(written, replaced);
+        },
+      });
+    } catch (error) {
+      // Deleted while we wrote: the entries put for a version that never came are ours to take back.
+      if (error instanceof NotFoundError && touched.size > 0) {
+        await this.afterCommit('event target cleanup', async () => {
+          if (!(await this.writes.exists('EVENT', id))) await this.eventTargets.retire(id, touched, undefined, attemptedVersion);
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Entries put for a write are in the start and end indexes too: like the event's own index
+   * entries, they must show before the write answers, or a VEN's next list could miss it. Retired
+   * entries are not waited for: a list checks each entry against its event.
+   */
+  private async settleEntries(entries: Item[]): Promise<void> {
+    await Promise.all(entries.map((entry) => this.indexPropagation.settle(undefined, entry)));
+  }
+
+  private async deleteEvent(id: string): Promise<VtnEvent> {
+    const current = await this.writes.read('EVENT', id);
+    if (!current) throw new NotFoundError('EVENT', id);
+    const { object, item } = await this.removeObject<VtnEvent>(current, ['EVENT']);
+    // The delete's version is one past the deleted one (its tombstone's).
+    await this.afterCommit('event target cleanup', () => this.eventTargets.retire(id, listsOf(item), undefined, itemVersion(item) + 1));
+    return object;
   }
 
   private async getEvent(id: string): Promise<VtnEvent> {
@@ -341,6 +416,7 @@ export class DynamoStorage implements VtnStorage {
     rules: WriteRules<T> = {},
   ): Promise<T> {
     const item = toItem(object, 1);
+    await rules.beforeWrite?.(item);
     const holds = (await rules.unique?.claim(object)) ?? [];
     const written = await this.undoingClaimOnFailure(holds, () => this.writes.create(rules.unique?.stamp(item, holds) ?? item));
     if (!written) {
@@ -372,7 +448,7 @@ export class DynamoStorage implements VtnStorage {
     kinds: CachedKind[],
     hooks: {
       /** Checks before anything is claimed or written; it throws to refuse the write. */
-      beforeWrite?: (next: T, current: T, currentItem: Item) => Promise<void>;
+      beforeWrite?: (next: T, current: T, currentItem: Item, nextItem: Item) => Promise<void>;
       afterWrite?: (written: Item, replaced: Item) => Promise<void>;
       unique?: UniqueFields<T>;
     } = {},
@@ -384,7 +460,7 @@ export class DynamoStorage implements VtnStorage {
       const next = change(current);
       if (next.id !== id || next.objectType !== objectType) throw new Error('an update may not change id or objectType');
       const nextItem = toItem(next, itemVersion(item) + 1);
-      await hooks.beforeWrite?.(next, current, item);
+      await hooks.beforeWrite?.(next, current, item, nextItem);
       const holds = (await hooks.unique?.claim(next, current)) ?? [];
       const written = await this.undoingClaimOnFailure(holds, () => this.writes.replace(item, hooks.unique?.stamp(nextItem, holds, item) ?? nextItem));
       if (!written) {
@@ -452,10 +528,37 @@ export class DynamoStorage implements VtnStorage {
     }
   }
 
-  /** An event written while its program was being deleted is withdrawn (see ChildPurge). */
+  /** An event written while its program was being deleted is withdrawn (see ChildPurge), with its target entries. */
   private withdrawIfProgramGone(written: Item, replaced?: Item): Promise<void> {
-    return this.purge.withdrawIfOrphaned(written, replaced);
+    return this.purge.withdrawIfOrphaned(written, replaced, (withdrawn, back) => this.withdrawEvent(withdrawn, back));
   }
+
+  /** Takes back an event write, with its target entries: an update's before it is put back. */
+  private async withdrawEvent(written: Item, replaced?: Item): Promise<void> {
+    const id = written[TABLE_LAYOUT.sortKey].S as string;
+    const version = itemVersion(written) + 1;
+    if (replaced) {
+      const back = { ...replaced, version: { N: String(version) } };
+      await this.eventTargets.prepare(written, back, true);
+      if (await this.writes.restore(written, replaced)) await this.eventTargets.retire(id, listsOf(written), back, version);
+    } else if (!(await this.writes.remove(written))) {
+      await this.eventTargets.retire(id, listsOf(written), undefined, version);
+    }
+  }
+}
+
+/**
+ * The target entry lists an event query reads, or undefined when it reads events directly (a
+ * BL's query without targets). A VEN sees untargeted events and those of its granted targets;
+ * its query targets select among granted targets only (operations narrow them to the grant, so
+ * that a VEN never learns which hidden targets an event carries).
+ */
+function eventLists(query: EventQuery): EntryList[] | undefined {
+  const granted = query.audience && [...new Set(query.audience.targets)];
+  const queried = query.targets?.length ? [...new Set(query.targets)] : undefined;
+  if (!granted) return queried?.map((target) => ({ list: targetList(target) }));
+  if (!queried) return [...granted.map((target) => ({ list: targetList(target) })), { list: UNTARGETED_LIST }];
+  return queried.filter((target) => granted.includes(target)).map((target) => ({ list: targetList(target) }));
 }
 
 function sleep(ms: number): Promise<void> {

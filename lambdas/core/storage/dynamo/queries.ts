@@ -65,6 +65,8 @@ export function eventQueryKey(query: EventQuery): string {
     query.dateStart ? sortableDateTime(query.dateStart) : null,
     query.dateEnd ? sortableDateTime(query.dateEnd) : null,
     query.targets?.length ? [...new Set(query.targets)].sort() : null,
+    // VENs with the same grant share pages.
+    query.audience ? [...new Set(query.audience.targets)].sort() : null,
     query.activeAt !== undefined,
     query.skip,
     query.limit,
@@ -74,24 +76,28 @@ export function eventQueryKey(query: EventQuery): string {
 /**
  * Picks the index that fits the query: a start range (with or without programID), else `active`
  * by end, else programID, else the EVENT partition. What the key cannot select is a filter.
+ * With `target`, reads one list of target entries (see EventTargets) instead: the same choice
+ * of index by start or end, keyed by the list, and the program filter on the entry's copy.
  */
-export function eventQueryPlan(tableName: string, query: EventQuery): QueryPlan {
+export function eventQueryPlan(tableName: string, query: EventQuery, target?: { list: string; programAttribute: string }): QueryPlan {
   const expressions = new Expressions();
   const hasRange = query.dateStart !== undefined || query.dateEnd !== undefined;
   const byEnd = !hasRange && query.activeAt !== undefined;
+  const byProgram = query.programID !== undefined && !target;
   const index: IndexLayout | undefined = hasRange
-    ? query.programID
+    ? byProgram
       ? TABLE_LAYOUT.indexes.programIDEventStart
       : TABLE_LAYOUT.indexes.objectTypeEventStart
     : byEnd
       ? TABLE_LAYOUT.indexes.objectTypeEventEnd
-      : query.programID
+      : byProgram
         ? TABLE_LAYOUT.indexes.programID
         : undefined;
   const partitionKey = index?.partitionKey ?? TABLE_LAYOUT.partitionKey;
   const program = query.programID && programScope('EVENT', query.programID);
   const programInKey = partitionKey === TABLE_LAYOUT.indexes.programID.partitionKey;
-  const conditions = [`${expressions.name(partitionKey)} = ${expressions.value(programInKey && program ? program : 'EVENT')}`];
+  const partition = target ? target.list : programInKey && program ? program : 'EVENT';
+  const conditions = [`${expressions.name(partitionKey)} = ${expressions.value(partition)}`];
   const filters: string[] = [];
   if (hasRange) {
     const start = expressions.name('eventStart');
@@ -99,8 +105,10 @@ export function eventQueryPlan(tableName: string, query: EventQuery): QueryPlan 
     const upper = query.dateEnd && expressions.value(lastKeyAt(sortableDateTime(query.dateEnd)));
     conditions.push(lower && upper ? `${start} BETWEEN ${lower} AND ${upper}` : lower ? `${start} >= ${lower}` : `${start} <= ${upper}`);
   }
-  if (program && !programInKey) filters.push(`${expressions.name('programID')} = ${expressions.value(program)}`);
-  if (query.targets?.length) filters.push(expressions.anyContains('targets', query.targets));
+  if (target && query.programID) filters.push(`${expressions.name(target.programAttribute)} = ${expressions.value(query.programID)}`);
+  else if (program && !programInKey) filters.push(`${expressions.name('programID')} = ${expressions.value(program)}`);
+  // A target list holds only events carrying its target.
+  if (!target && query.targets?.length) filters.push(expressions.anyContains('targets', query.targets));
   if (query.activeAt) {
     // Ends after every key at `activeAt`, i.e. after that instant; events without an end sort last.
     const ended = `${expressions.name('eventEnd')} > ${expressions.value(lastKeyAt(sortableDateTime(query.activeAt)))}`;

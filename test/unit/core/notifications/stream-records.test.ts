@@ -1,7 +1,8 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { changeFromStreamRecord } from '../../../../lambdas/core/notifications/stream-records';
+import { entryItems } from '../../../../lambdas/core/storage/dynamo/event-targets';
 import { toItem } from '../../../../lambdas/core/storage/dynamo/item-codec';
-import { aProgram, aReport } from '../../../support/fixtures';
+import { aProgram, anEvent, aReport } from '../../../support/fixtures';
 
 const program = aProgram({ programName: 'Streamed' });
 const item = toItem(program, 1);
@@ -31,5 +32,16 @@ test("a report's changes are not notified yet: whom they may reach needs the rep
   const report = toItem(aReport('event-1', 'program-1'), 1);
   for (const [eventName, images] of [['INSERT', { NewImage: report }], ['MODIFY', { OldImage: report, NewImage: report }], ['REMOVE', { OldImage: report }]] as const) {
     expect(changeFromStreamRecord(record(eventName, images))).toBeUndefined();
+  }
+});
+
+test('target entries of events are bookkeeping: their writes and deletes tell nobody anything', () => {
+  const event = toItem(anEvent(program.id, { targets: ['a'] }), 1);
+  const [entry] = entryItems(event, 1, 0);
+  const untargeted = entryItems(toItem(anEvent(program.id), 1), 1, 0)[0];
+  for (const image of [entry, untargeted]) {
+    expect(changeFromStreamRecord(record('INSERT', { NewImage: image }))).toBeUndefined();
+    expect(changeFromStreamRecord(record('MODIFY', { OldImage: image, NewImage: image }))).toBeUndefined();
+    expect(changeFromStreamRecord(record('REMOVE', { OldImage: image }))).toBeUndefined();
   }
 });

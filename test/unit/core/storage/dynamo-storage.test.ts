@@ -115,13 +115,16 @@ describe('event query plans', () => {
 
   const activeAt = parseDateTime('2024-06-01T00:30:00Z', 'now').toInstant();
 
-  it('reads active events from objectType-eventEnd-index, after every key at now; targets in DynamoDB', async () => {
+  it('reads active events from objectType-eventEnd-index, after every key at now; targets as their entry lists', async () => {
     await storage().events.list({ skip: 0, limit: 10, targets: ['a', 'b'], activeAt });
-    const input = queriesTo('EVENT')[0].args[0].input;
-    expect(input.IndexName).toBe('objectType-eventEnd-index');
-    expect(input.KeyConditionExpression).toBe('#objectType = :v0 AND #eventEnd > :v3');
-    expect(input.FilterExpression).toBe('(contains(#targets, :v1) OR contains(#targets, :v2))');
-    expect(input.ExpressionAttributeValues![':v3'].S).toBe('2024-06-01T00:30:00.000000000Z#~');
+    for (const list of ['EVENT_TARGET#a', 'EVENT_TARGET#b']) {
+      const input = queriesTo(list)[0].args[0].input;
+      expect(input.IndexName).toBe('objectType-eventEnd-index');
+      expect(input.KeyConditionExpression).toBe('#objectType = :v0 AND #eventEnd > :v1');
+      expect(input.FilterExpression).toBeUndefined();
+      expect(input.ExpressionAttributeValues![':v1'].S).toBe('2024-06-01T00:30:00.000000000Z#~');
+    }
+    expect(queriesTo('EVENT')).toHaveLength(0);
   });
 
   it('filters active events of a program by programID on the end index', async () => {
@@ -242,6 +245,19 @@ describe('caches', () => {
     if (cache === 'programs') await vtn.programs.list({ skip: 0, limit: 50 });
     else await vtn.events.list({ skip: 0, limit: 50 });
     expect(queriesTo(cache === 'programs' ? 'PROGRAM' : 'EVENT')).toHaveLength(1);
+  });
+
+  it("program update drops cached event pages too: a program's targets decide which events a VEN sees", async () => {
+    const vtn = storage();
+    dynamo.on(GetItemCommand, { Key: { objectType: { S: 'PROGRAM' }, id: { S: 'prog-1' } } }).resolves({ Item: toItem(program, 3) });
+    await vtn.programs.list({ skip: 0, limit: 50 });
+    await vtn.events.list({ skip: 0, limit: 50 });
+    await vtn.programs.update('prog-1', (current) => current);
+    const bump = dynamo.commandCalls(UpdateItemCommand).find((call) => call.args[0].input.UpdateExpression?.startsWith('ADD'));
+    expect(Object.values(bump!.args[0].input.ExpressionAttributeNames!)).toEqual(['PROGRAM', 'EVENT']);
+    dynamo.resetHistory();
+    await vtn.events.list({ skip: 0, limit: 50 });
+    expect(queriesTo('EVENT')).toHaveLength(1);
   });
 });
 
