@@ -15,7 +15,7 @@ import { localDynamoClient, startEmbeddedDynamo } from '../local/embedded-dynamo
 import { measureColdStarts } from './cold-start';
 import { DynamoMeter } from './meter';
 import { measureQueryCost } from './query-cost';
-import { seed, type DataSet } from './seed';
+import { benchVenClient, seed, seedReports, seedVens, type DataSet } from './seed';
 import { measureWebhooks, startReceiver, type WebhookReceiver } from './webhooks';
 import { measureFaults } from './faults';
 import { bearer, useTestSigningKey } from '../test/support/tokens';
@@ -46,6 +46,8 @@ const ITERATIONS = setting('BENCH_ITERATIONS', 200);
 const COHERENCE_TRIALS = setting('BENCH_COHERENCE_TRIALS', 8);
 const COLD_START_RUNS = setting('BENCH_COLD_START_RUNS', 5);
 const WEBHOOK_CHANGES = setting('BENCH_WEBHOOK_CHANGES', 200);
+const VENS = setting('BENCH_VENS', 1_000);
+const REPORTS = setting('BENCH_REPORTS', 35_000);
 
 const results: Record<string, number> = {};
 /** A BL client's token: every request carries one, and is verified, as in AWS. */
@@ -174,6 +176,65 @@ async function scale(tables: { tableName: string; events: number; data: DataSet 
   }
 }
 
+/** Runs `work` with every request sent as another client. */
+async function asClient(headers: Record<string, string>, work: () => Promise<void>): Promise<void> {
+  const saved = authorization;
+  authorization = headers;
+  try {
+    await work();
+  } finally {
+    authorization = saved;
+  }
+}
+
+/**
+ * A VEN's lists: what its grant (its ven's targets, one of its own and one feeder group) lets
+ * it see of the table, read through the target entries; warm and cold on the large table, and
+ * cold on both tables, whose cost should not grow with the events it does not see.
+ */
+async function venPaths(tables: { tableName: string; events: number }[]): Promise<void> {
+  const venAuthorization = await bearer('VEN', benchVenClient(1));
+  const large = tables[tables.length - 1];
+  await asClient(venAuthorization, async () => {
+    for (const caches of ['warm', 'cold'] as const) {
+      useRuntime(large.tableName, caches);
+      await measure(`ven_programs_list_${caches}`, ITERATIONS, () => get('/programs'));
+      await measure(`ven_events_list_${caches}`, ITERATIONS, () => get('/events'));
+      await measure(`ven_events_active_${caches}`, ITERATIONS, () => get('/events?active=true'));
+    }
+    const scaleIterations = Math.max(20, Math.floor(ITERATIONS / 2));
+    for (const { tableName, events } of tables) {
+      useRuntime(tableName, 'cold');
+      await measure(`ven_events_${label(events)}`, scaleIterations, () => get('/events?limit=10'));
+    }
+  });
+  const [small, largeLabel] = tables.map(({ events }) => label(events));
+  record(`ven_events_${largeLabel}_to_${small}_p50_ratio`, results[`ven_events_${largeLabel}_p50_ms`] / results[`ven_events_${small}_p50_ms`]);
+  record(`ven_events_${largeLabel}_to_${small}_read_units_ratio`, results[`ven_events_${largeLabel}_read_units`] / results[`ven_events_${small}_read_units`]);
+}
+
+/** Report writes by a VEN and a BL's report lists by event and by program, over one VEN's year of reports. */
+async function reportPaths(tableName: string, data: DataSet): Promise<void> {
+  const venAuthorization = await bearer('VEN', benchVenClient(1));
+  useRuntime(tableName, 'warm');
+  // An event the VEN may see: untargeted program (every fifth is), granted feeder group.
+  const created = await invokeApi({ ...send('POST', '/events', { ...eventBody(data.programIDs[0], 0), targets: ['feeder-1'] }), headers: { 'content-type': 'application/json', ...authorization } });
+  const eventID = (JSON.parse(created.body ?? '{}') as { id: string }).id;
+  const report = (iteration: number) => ({
+    eventID,
+    clientName: 'bench-gateway',
+    resources: [{ resourceName: 'meter', intervalPeriod: { start: Temporal.Now.instant().toString(), duration: 'PT15M' }, intervals: [{ id: 0, payloads: [{ type: 'USAGE', values: [iteration / 10] }] }] }],
+  });
+  const reported = data.eventIDs.slice(0, 50);
+  for (const caches of ['warm', 'cold'] as const) {
+    useRuntime(tableName, caches);
+    await asClient(venAuthorization, () => measure(`report_create_${caches}`, Math.max(1, Math.floor(ITERATIONS / 2)), (i) => send('POST', '/reports', report(i))));
+    await measure(`reports_by_event_${caches}`, ITERATIONS, (i) => get(`/reports?eventID=${reported[Math.abs(i) % reported.length]}`));
+    await measure(`reports_by_program_${caches}`, ITERATIONS, (i) => get(`/reports?programID=${data.programIDs[Math.abs(i) % 5]}`));
+    await measure(`reports_by_program_deep_${caches}`, Math.max(20, Math.floor(ITERATIONS / 4)), (i) => get(`/reports?programID=${data.programIDs[Math.abs(i) % 5]}&skip=500&limit=50`));
+  }
+}
+
 /** How long until an independently loaded instance sees another's write, and what it reads meanwhile. */
 async function coherence(endpoint: string, tableName: string): Promise<void> {
   process.env.TABLE_NAME = tableName;
@@ -276,12 +337,22 @@ async function main(): Promise<void> {
       seeded.push({ ...target, data: await seed(client, target.tableName, { ...SIZE, events: target.events }, receiver.url) });
     }
     const [smallData, largeData] = seeded;
+    process.stdout.write(`seeding ${VENS} vens in each table and ${REPORTS} reports of one VEN in the large one...\n`);
+    for (const { tableName } of [small, large]) {
+      process.env.TABLE_NAME = tableName;
+      await seedVens(storageFor(readConfig(), client), VENS);
+    }
+    await seedReports(client, large.tableName, largeData.data, benchVenClient(1), REPORTS);
     record('seed_seconds', (performance.now() - startedAt) / 1000);
 
     process.stdout.write(`hot paths on ${SIZE.events} events (${ITERATIONS} requests each; writes half that)...\n`);
     await hotPaths(large.tableName, largeData.data);
     process.stdout.write('scale: the same queries on both tables, caches off...\n');
     await scale([smallData, largeData]);
+    process.stdout.write(`a VEN's lists: ${VENS} vens; the same queries on both tables...\n`);
+    await venPaths([smallData, largeData]);
+    process.stdout.write(`reports: ${REPORTS} of one VEN...\n`);
+    await reportPaths(large.tableName, largeData.data);
     process.stdout.write(`query cost on ${SIZE.events} events of history, caches off...\n`);
     const history = await measureQueryCost(client, { events: SIZE.events, iterations: Math.max(4, Math.floor(ITERATIONS / 10)), measure, useColdRuntime: (tableName) => useRuntime(tableName, 'cold') });
     record('history_ended_share', history.endedShare);

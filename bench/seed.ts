@@ -2,7 +2,8 @@ import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dyna
 import { Temporal } from 'temporal-polyfill';
 import { newObjectId } from '../lambdas/core/ids';
 import { hydrate } from '../lambdas/core/openadr/temporal-fields';
-import type { Program, StoredObject, Subscription, VtnEvent } from '../lambdas/core/openadr/types';
+import { EVENT_PROGRAM, type Program, type Report, type StoredObject, type Subscription, type Ven, type VtnEvent } from '../lambdas/core/openadr/types';
+import type { VtnStorage } from '../lambdas/core/storage/port';
 import { entryItems } from '../lambdas/core/storage/dynamo/event-targets';
 import { toItem } from '../lambdas/core/storage/dynamo/item-codec';
 
@@ -19,6 +20,8 @@ export interface DataSetSize {
 export interface DataSet {
   programIDs: string[];
   eventIDs: string[];
+  /** The program of each event, by event id. */
+  programOf: Map<string, string>;
   /** The window the events' starts are spread over. */
   from: Temporal.Instant;
   to: Temporal.Instant;
@@ -103,7 +106,13 @@ export async function seed(client: DynamoDBClient, tableName: string, size: Data
   );
 
   await writeAll(client, tableName, [...programs, ...events, ...subscriptions]);
-  return { programIDs: programs.map((program) => program.id), eventIDs: events.map((event) => event.id), from, to };
+  return {
+    programIDs: programs.map((program) => program.id),
+    eventIDs: events.map((event) => event.id),
+    programOf: new Map(events.map((event) => [event.id, event.programID])),
+    from,
+    to,
+  };
 }
 
 /**
@@ -129,4 +138,59 @@ export async function writeAll(client: DynamoDBClient, tableName: string, object
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
+}
+
+/** The client id of the seeded ven `index`. */
+export const benchVenClient = (index: number) => `ven-bench-${index}`;
+
+/**
+ * Vens through the storage port (their names and clients are claimed, as the API would): ven
+ * `i` belongs to client `ven-bench-<i>` and is granted its own target `ven-<i>` and one feeder
+ * group, as a utility would target both one site and a region.
+ */
+export async function seedVens(storage: VtnStorage, count: number): Promise<void> {
+  const stamp = Temporal.Now.instant().toString();
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      await storage.vens.create(
+        hydrate<Ven>('VEN', {
+          id: newObjectId(),
+          objectType: 'VEN',
+          createdDateTime: stamp,
+          modificationDateTime: stamp,
+          clientID: benchVenClient(index),
+          venName: `bench-ven-${index}`,
+          targets: [`ven-${index}`, GROUPS[index % GROUPS.length]],
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+/**
+ * One VEN's quarter-hourly reports: `count` reports by `clientID`, one per event in turn (a year
+ * of them is 35,000), each with one resource and one reading.
+ */
+export async function seedReports(client: DynamoDBClient, tableName: string, data: DataSet, clientID: string, count: number): Promise<void> {
+  const stamp = Temporal.Now.instant().toString();
+  const reports = Array.from({ length: count }, (_, index) => {
+    const eventID = data.eventIDs[index % data.eventIDs.length];
+    const report = hydrate<Report>('REPORT', {
+      id: newObjectId(),
+      objectType: 'REPORT',
+      createdDateTime: stamp,
+      modificationDateTime: stamp,
+      clientID,
+      clientName: `${clientID}-gateway`,
+      eventID,
+      reportName: `usage-${index}`,
+      resources: [{ resourceName: 'meter', intervalPeriod: { start: stamp, duration: 'PT15M' }, intervals: [{ id: 0, payloads: [{ type: 'USAGE', values: [index / 100] }] }] }],
+    });
+    report[EVENT_PROGRAM] = data.programOf.get(eventID) as string;
+    return report;
+  });
+  await writeAll(client, tableName, reports);
 }
