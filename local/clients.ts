@@ -10,7 +10,7 @@ import { storageFor } from '../lambdas/core/runtime';
 import { DynamoClientStore } from '../lambdas/core/storage/dynamo/clients';
 import { ensureTable } from '../lambdas/core/storage/dynamo/ensure-table';
 import { DynamoGateway } from '../lambdas/core/storage/dynamo/gateway';
-import type { ClientStore, SubscriptionStore } from '../lambdas/core/storage/port';
+import type { ClientStore, VtnStorage } from '../lambdas/core/storage/port';
 import { localDynamoClient, servingEndpoint, startEmbeddedDynamo } from './embedded-dynamodb';
 
 const USAGE = `usage: npm run clients -- <command>
@@ -29,7 +29,7 @@ export async function clientsCommand(argv: string[], env: NodeJS.ProcessEnv, out
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { id: { type: 'string' }, role: { type: 'string' }, scopes: { type: 'string' } } });
     const [command, ...extra] = positionals;
     if (!command || extra.length > 0) throw new UsageError('name one command');
-    return await withStore(env, (store, subscriptions) => run(store, subscriptions, command, values, out));
+    return await withStore(env, (store, storage) => run(store, storage, command, values, out));
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       out(`${(error as Error).message}\n${USAGE}\n`);
@@ -45,7 +45,7 @@ export async function clientsCommand(argv: string[], env: NodeJS.ProcessEnv, out
 
 async function run(
   store: ClientStore,
-  subscriptions: SubscriptionStore,
+  storage: VtnStorage,
   command: string,
   options: { id?: string; role?: string; scopes?: string },
   out: (text: string) => void,
@@ -71,17 +71,14 @@ async function run(
     }
     case 'remove': {
       const removed = await store.remove(id());
-      // A removed client's subscriptions would go on receiving notifications, and pass to
-      // whoever is later registered under the same id.
-      const own = (await subscriptions.all()).filter((subscription) => subscription.clientID === removed.clientID);
-      for (const subscription of own) {
-        try {
-          await subscriptions.delete(subscription.id);
-        } catch (error) {
-          if (!(error instanceof NotFoundError)) throw error;
-        }
-      }
-      out(`removed ${removed.clientID} (${removed.role}) and its ${own.length} subscription(s); its tokens stay valid until they expire\n`);
+      // A removed client's subscriptions would go on receiving notifications, and its ven would
+      // grant its targets, to whoever is later registered under the same id.
+      const own = (await storage.subscriptions.all()).filter((subscription) => subscription.clientID === removed.clientID);
+      for (const subscription of own) await ignoringGone(storage.subscriptions.delete(subscription.id));
+      const ven = await storage.vens.findByClient(removed.clientID);
+      if (ven) await ignoringGone(storage.vens.delete(ven.id));
+      const venNote = ven ? ` and its ven ${ven.venName} (with its resources)` : '';
+      out(`removed ${removed.clientID} (${removed.role}), its ${own.length} subscription(s)${venNote}; its tokens stay valid until they expire\n`);
       return 0;
     }
     case 'rotate-secret': {
@@ -95,15 +92,23 @@ async function run(
   }
 }
 
+/** Deleted meanwhile by someone else: just as good. */
+async function ignoringGone(deletion: Promise<unknown>): Promise<void> {
+  try {
+    await deletion;
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
+}
+
 function usage(message: string): never {
   throw new UsageError(message);
 }
 
 /** The registry in the database DYNAMODB_ENDPOINT names, or in the local VTN's data directory. */
-async function withStore<T>(env: NodeJS.ProcessEnv, work: (store: ClientStore, subscriptions: SubscriptionStore) => Promise<T>): Promise<T> {
+async function withStore<T>(env: NodeJS.ProcessEnv, work: (store: ClientStore, storage: VtnStorage) => Promise<T>): Promise<T> {
   const config = readConfig(env);
-  const stores = (client: DynamoDBClient) =>
-    work(new DynamoClientStore(new DynamoGateway(client, config.tableName)), storageFor(config, client).subscriptions);
+  const stores = (client: DynamoDBClient) => work(new DynamoClientStore(new DynamoGateway(client, config.tableName)), storageFor(config, client));
   if (config.dynamodbEndpoint) {
     const client = dynamoClientFor(config);
     try {

@@ -8,6 +8,7 @@ import { clientsCommand } from '../../../local/clients';
 import { startLocalVtn } from '../../../local/vtn';
 import { TestDatabase } from '../../support/database';
 import { aSubscription } from '../../support/fixtures';
+import { aResource, aVen } from '../../support/ven-fixtures';
 import { NotFoundError } from '../../../lambdas/core/errors';
 
 /** `npm run clients`, in process: on a database named by DYNAMODB_ENDPOINT, and on a data directory. */
@@ -55,15 +56,22 @@ test('add, list, rotate-secret and remove on a table; only the hash is stored; a
   expect(await secretMatches(secret, after!.secretHash)).toBe(false);
   expect((await clients(env, 'list')).out).toContain('secret rotated');
 
-  // Its subscriptions go with it; another client's stay.
+  // Its subscriptions and its ven (with the targets it grants) go with it; another client's stay.
   const storage = database.storage(tableName);
   const own = await storage.subscriptions.create(aSubscription({ clientID: 'ven-42' }));
   const others = await storage.subscriptions.create(aSubscription({ clientID: 'bl-ops' }));
+  const ven = await storage.vens.create(aVen({ clientID: 'ven-42', venName: 'site-42', targets: ['site-42'] }));
+  const resource = await storage.resources.create(aResource(ven));
+  const otherVen = await storage.vens.create(aVen({ clientID: 'ven-43' }));
   const removed = await clients(env, 'remove', '--id', 'ven-42');
-  expect(removed).toEqual({ code: 0, out: 'removed ven-42 (VEN) and its 1 subscription(s); its tokens stay valid until they expire\n' });
+  expect(removed).toEqual({ code: 0, out: 'removed ven-42 (VEN), its 1 subscription(s) and its ven site-42 (with its resources); its tokens stay valid until they expire\n' });
   expect(await store.get('ven-42')).toBeUndefined();
   await expect(storage.subscriptions.get(own.id)).rejects.toBeInstanceOf(NotFoundError);
   await expect(storage.subscriptions.get(others.id)).resolves.toMatchObject({ clientID: 'bl-ops' });
+  await expect(storage.vens.get(ven.id)).rejects.toBeInstanceOf(NotFoundError);
+  await expect(storage.resources.get(resource.id)).rejects.toBeInstanceOf(NotFoundError);
+  expect(await database.storage(tableName).grantOf('ven-42')).toEqual({ targets: [] });
+  await expect(storage.vens.get(otherVen.id)).resolves.toMatchObject({ clientID: 'ven-43' });
   expect((await clients(env, 'remove', '--id', 'ven-42')).out).toBe('client ven-42 does not exist\n');
   expect((await clients(env, 'rotate-secret', '--id', 'ven-42')).code).toBe(1);
 });
