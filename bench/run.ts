@@ -1,3 +1,4 @@
+import './quiet';
 import { createPublicKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -318,7 +319,6 @@ function printTable(): void {
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
-  process.env.VTN_LOG_LEVEL = 'silent';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
