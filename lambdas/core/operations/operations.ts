@@ -3,7 +3,7 @@ import { SCOPES, type Role, type Scope } from '../auth/scopes';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { callbackUrlProblem } from '../notifications/address-policy';
 import { grantedOnly, visibleUnder } from '../openadr/targets';
-import { EVENT_PROGRAM, type Program, type Report, type Resource, type Subscription, type Ven, type VtnEvent } from '../openadr/types';
+import { EVENT_PROGRAM, type ObjectByType, type Program, type Report, type Resource, type Subscription, type Ven, type VtnEvent } from '../openadr/types';
 import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/validation';
 import type { EventQuery, Grant, ProgramQuery, ReportQuery, ResourceQuery, SubscriptionQuery, VenQuery, VtnStorage } from '../storage/port';
 import { SORTABLE_RANGE } from '../time/temporal';
@@ -126,7 +126,7 @@ export class VtnOperations {
     return own.slice(query.skip, query.skip + query.limit).map(toWire);
   }
   async getSubscription(caller: Caller, id: string): Promise<WireObject> {
-    return toWire(await this.visibleSubscription(caller, id));
+    return toWire(await this.ownObject(caller, 'SUBSCRIPTION', id));
   }
   async createSubscription(caller: Caller, body: unknown): Promise<WireObject> {
     const subscription = newObject('SUBSCRIPTION', subscriptionRequest, body, { clientID: caller.clientID });
@@ -134,13 +134,13 @@ export class VtnOperations {
     return toWire(await this.storage.subscriptions.create(subscription));
   }
   async updateSubscription(caller: Caller, id: string, body: unknown): Promise<WireObject> {
-    await this.visibleSubscription(caller, id);
+    await this.ownObject(caller, 'SUBSCRIPTION', id);
     const change = replacement('SUBSCRIPTION', subscriptionRequest, body, ['clientID']);
     this.requireCallableCallbacks(body as Subscription);
     return toWire(await this.storage.subscriptions.update(id, change));
   }
   async deleteSubscription(caller: Caller, id: string): Promise<WireObject> {
-    await this.visibleSubscription(caller, id);
+    await this.ownObject(caller, 'SUBSCRIPTION', id);
     return toWire(await this.storage.subscriptions.delete(id));
   }
 
@@ -150,7 +150,7 @@ export class VtnOperations {
     return (await this.storage.reports.list({ ...query, ...own })).map(toWire);
   }
   async getReport(caller: Caller, id: string): Promise<WireObject> {
-    return toWire(await this.visibleReport(caller, id));
+    return toWire(await this.ownObject(caller, 'REPORT', id));
   }
   async createReport(caller: Caller, body: unknown): Promise<WireObject> {
     const report = newObject('REPORT', reportRequest, body, { clientID: caller.clientID });
@@ -158,7 +158,7 @@ export class VtnOperations {
     return toWire(await this.storage.reports.create(report));
   }
   async updateReport(caller: Caller, id: string, body: unknown): Promise<WireObject> {
-    const current = await this.visibleReport(caller, id);
+    const current = await this.ownObject(caller, 'REPORT', id);
     const change = replacement('REPORT', reportRequest, body, ['clientID']);
     const { eventID } = body as { eventID: string };
     // Naming the same event keeps the program it was written under, though the event may be gone.
@@ -173,15 +173,8 @@ export class VtnOperations {
     return toWire(updated);
   }
   async deleteReport(caller: Caller, id: string): Promise<WireObject> {
-    await this.visibleReport(caller, id);
+    await this.ownObject(caller, 'REPORT', id);
     return toWire(await this.storage.reports.delete(id));
-  }
-
-  /** Another client's report does not exist for a VEN (clientID never changes). */
-  private async visibleReport(caller: Caller, id: string): Promise<Report> {
-    const report = await this.storage.reports.get(id);
-    if (caller.role === 'VEN' && report.clientID !== caller.clientID) throw new NotFoundError('REPORT', id);
-    return report;
   }
 
   /** A report names an event its writer may see (an invisible one does not exist); answers its program. */
@@ -200,7 +193,7 @@ export class VtnOperations {
     return (await this.storage.vens.list({ ...query, ...own })).map(toWire);
   }
   async getVen(caller: Caller, id: string): Promise<WireObject> {
-    return toWire(await this.visibleVen(caller, id));
+    return toWire(await this.ownObject(caller, 'VEN', id));
   }
   async createVen(caller: Caller, body: unknown): Promise<WireObject> {
     const ven = newObject('VEN', venRequest, body, (accepted) => {
@@ -210,7 +203,7 @@ export class VtnOperations {
     return toWire(await this.storage.vens.create(ven));
   }
   async updateVen(caller: Caller, id: string, body: unknown): Promise<WireObject> {
-    await this.visibleVen(caller, id);
+    await this.ownObject(caller, 'VEN', id);
     // A VEN keeps its clientID and the targets a BL granted.
     const kept = caller.role === 'BL' ? [] : ['clientID', 'targets'];
     const change = replacement('VEN', venRequest, body, kept, (accepted) => {
@@ -220,7 +213,7 @@ export class VtnOperations {
     return toWire(await this.storage.vens.update(id, change));
   }
   async deleteVen(caller: Caller, id: string): Promise<WireObject> {
-    await this.visibleVen(caller, id);
+    await this.ownObject(caller, 'VEN', id);
     return toWire(await this.storage.vens.delete(id));
   }
 
@@ -261,11 +254,12 @@ export class VtnOperations {
     return toWire(await this.storage.resources.delete(id));
   }
 
-  /** Another client's ven does not exist for a VEN. */
-  private async visibleVen(caller: Caller, id: string): Promise<Ven> {
-    const ven = await this.storage.vens.get(id);
-    if (caller.role === 'VEN' && ven.clientID !== caller.clientID) throw new NotFoundError('VEN', id);
-    return ven;
+  /** Another client's ven, subscription or report does not exist for a VEN (Definition.md "VEN created object privacy"). */
+  private async ownObject<K extends 'VEN' | 'SUBSCRIPTION' | 'REPORT'>(caller: Caller, objectType: K, id: string): Promise<ObjectByType[K]> {
+    const stores = { VEN: this.storage.vens, SUBSCRIPTION: this.storage.subscriptions, REPORT: this.storage.reports };
+    const object = (await stores[objectType].get(id)) as ObjectByType[K];
+    if (caller.role === 'VEN' && object.clientID !== caller.clientID) throw new NotFoundError(objectType, id);
+    return object;
   }
 
   /** A VEN sees the resources of its own ven only. */
@@ -291,13 +285,6 @@ export class VtnOperations {
     const clientID = (body as WireObject).clientID;
     if (caller.role === 'BL' && clientID !== ven.clientID) throw InvalidInputError.field('clientID', `must be the clientID of ven ${venID}, "${ven.clientID}"`);
     return ven;
-  }
-
-  /** Another VEN's subscription does not exist for this one (clientID never changes). */
-  private async visibleSubscription(caller: Caller, id: string): Promise<Subscription> {
-    const subscription = await this.storage.subscriptions.get(id);
-    if (caller.role === 'VEN' && subscription.clientID !== caller.clientID) throw new NotFoundError('SUBSCRIPTION', id);
-    return subscription;
   }
 
   /** Callbacks must be http(s) and, unless allowed, not aim at local or private addresses (SSRF). */
