@@ -44,6 +44,6 @@ function notifying<T extends StoredObject, Q>(
     get: (id) => store.get(id),
     create: async (object) => report('CREATE', await store.create(object)),
     update: async (id, change) => report('UPDATE', await store.update(id, change)),
-    delete: async (id) => report('DELETE', await store.delete(id)),
+    delete: async (id, expect) => report('DELETE', await store.delete(id, expect)),
   };
 }

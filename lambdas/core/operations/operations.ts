@@ -3,7 +3,7 @@ import { SCOPES, type Role, type Scope } from '../auth/scopes';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { callbackUrlProblem } from '../notifications/address-policy';
 import { grantedOnly, visibleUnder } from '../openadr/targets';
-import { EVENT_PROGRAM, type ObjectByType, type Program, type Report, type Resource, type Subscription, type Ven, type VtnEvent } from '../openadr/types';
+import { EVENT_PROGRAM, type ObjectByType, type Program, type StoredObjectType, type Report, type Resource, type Subscription, type Ven, type VtnEvent } from '../openadr/types';
 import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/validation';
 import type { EventQuery, Grant, ProgramQuery, ReportQuery, ResourceQuery, SubscriptionQuery, VenQuery, VtnStorage } from '../storage/port';
 import { SORTABLE_RANGE } from '../time/temporal';
@@ -203,18 +203,35 @@ export class VtnOperations {
     return toWire(await this.storage.vens.create(ven));
   }
   async updateVen(caller: Caller, id: string, body: unknown): Promise<WireObject> {
-    await this.ownObject(caller, 'VEN', id);
+    const before = await this.ownObject(caller, 'VEN', id);
     // A VEN keeps its clientID and the targets a BL granted.
     const kept = caller.role === 'BL' ? [] : ['clientID', 'targets'];
     const change = replacement('VEN', venRequest, body, kept, (accepted) => {
       requireRequestType(caller, accepted, 'VEN');
       return caller.role === 'BL' ? { clientID: accepted.clientID } : {};
     });
-    return toWire(await this.storage.vens.update(id, change));
+    const own = ownedBy<Ven>(caller, 'VEN', id);
+    const updated = await this.storage.vens.update(id, (current) => change(own(current)));
+    if (updated.clientID !== before.clientID) await this.handResourcesTo(updated);
+    return toWire(updated);
   }
   async deleteVen(caller: Caller, id: string): Promise<WireObject> {
     await this.ownObject(caller, 'VEN', id);
-    return toWire(await this.storage.vens.delete(id));
+    return toWire(await this.storage.vens.delete(id, ownedBy<Ven>(caller, 'VEN', id)));
+  }
+
+  /** A resource's clientID is its ven's: a ven given to another client takes its resources along. */
+  private async handResourcesTo(ven: Ven): Promise<void> {
+    const page = 500;
+    for (let skip = 0; ; skip += page) {
+      const resources = await this.storage.resources.list({ venID: ven.id, skip, limit: page });
+      for (const resource of resources.filter((candidate) => candidate.clientID !== ven.clientID)) {
+        await this.storage.resources.update(resource.id, (current) => (current.venID === ven.id ? { ...current, clientID: ven.clientID } : current)).catch((error: unknown) => {
+          if (!(error instanceof NotFoundError)) throw error;
+        });
+      }
+      if (resources.length < page) return;
+    }
   }
 
   // resources: those of a VEN's own ven; a resource's clientID is its ven's
@@ -247,11 +264,12 @@ export class VtnOperations {
       return {};
     });
     const ven = await this.resourceVen(caller, venID, body);
-    return toWire(await this.storage.resources.update(id, (current) => ({ ...change(current), clientID: ven.clientID })));
+    const own = await this.ownResource(caller, id);
+    return toWire(await this.storage.resources.update(id, (current) => ({ ...change(own(current)), clientID: ven.clientID })));
   }
   async deleteResource(caller: Caller, id: string): Promise<WireObject> {
     await this.visibleResource(caller, id);
-    return toWire(await this.storage.resources.delete(id));
+    return toWire(await this.storage.resources.delete(id, await this.ownResource(caller, id)));
   }
 
   /** Another client's ven, subscription or report does not exist for a VEN (Definition.md "VEN created object privacy"). */
@@ -260,6 +278,19 @@ export class VtnOperations {
     const object = (await stores[objectType].get(id)) as ObjectByType[K];
     if (caller.role === 'VEN' && object.clientID !== caller.clientID) throw new NotFoundError(objectType, id);
     return object;
+  }
+
+  /**
+   * The check, run on the very version written, that a VEN's resource is still of its ven: a BL
+   * may move it to another between the VEN's read and its write.
+   */
+  private async ownResource(caller: Caller, id: string): Promise<(current: Resource) => Resource> {
+    if (caller.role === 'BL') return (current) => current;
+    const { venID } = await this.storage.grantOf(caller.clientID);
+    return (current) => {
+      if (current.venID !== venID) throw new NotFoundError('RESOURCE', id);
+      return current;
+    };
   }
 
   /** A VEN sees the resources of its own ven only. */
@@ -305,6 +336,17 @@ export class VtnOperations {
       throw error;
     }
   }
+}
+
+/**
+ * The check, run on the very version written, that a VEN's own object is still its own: a BL may
+ * give a ven to another client between the VEN's read and its write.
+ */
+function ownedBy<T extends { clientID: string }>(caller: Caller, objectType: StoredObjectType, id: string): (current: T) => T {
+  return (current) => {
+    if (caller.role === 'VEN' && current.clientID !== caller.clientID) throw new NotFoundError(objectType, id);
+    return current;
+  };
 }
 
 /** A BL sends the BL_ request type, a VEN the VEN_ one, which sets no targets. */

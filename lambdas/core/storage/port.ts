@@ -17,8 +17,11 @@ export interface ObjectStore<T, Query> {
    * between (retrying on contention). A missing object is NotFoundError; never resurrects one.
    */
   update(id: string, change: (current: T) => T): Promise<T>;
-  /** Returns the deleted object; a missing one is NotFoundError. */
-  delete(id: string): Promise<T>;
+  /**
+   * Returns the deleted object; a missing one is NotFoundError. `expect` sees the version about to
+   * be deleted (each one, should it change meanwhile) and may throw to refuse the delete.
+   */
+  delete(id: string, expect?: (current: T) => void): Promise<T>;
 }
 
 export interface Page {

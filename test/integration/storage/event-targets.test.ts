@@ -54,6 +54,12 @@ function failing(tableName: string, failWhen: (command: string, input: { Key?: R
 
 const isEventPut = (command: string, input: { Item?: Record<string, { S?: string }> }) => command === 'PutItemCommand' && input.Item?.objectType?.S === 'EVENT';
 
+/** The function dies at the first request `when` picks: that one and every later one fail. */
+function dyingAt(when: typeof isEventPut): typeof isEventPut {
+  let dead = false;
+  return (command, input) => (dead ||= when(command, input));
+}
+
 describe('event writes keep the entries', () => {
   let tableName: string;
   let storage: DynamoStorage;
@@ -170,7 +176,7 @@ describe('a function that dies between its writes', () => {
   });
 
   it('after the entries, before the event: the event stays listed as it is, the extra entry is filtered out, then removed after the lease', async () => {
-    const { storage, state } = failing(tableName, isEventPut);
+    const { storage, state } = failing(tableName, dyingAt(isEventPut));
     const event = await storage.events.create(anEvent(programID, { targets: ['a'] }));
     state.armed = true;
     await expect(storage.events.update(event.id, (current) => ({ ...current, targets: ['b'] }))).rejects.toThrow('function killed');
@@ -208,7 +214,7 @@ describe('a function that dies between its writes', () => {
   });
 
   it("a moved start cut short: listed by id at once; its range lists find it again once a list has repaired the entry after the lease", async () => {
-    const { storage, state } = failing(tableName, isEventPut);
+    const { storage, state } = failing(tableName, dyingAt(isEventPut));
     const start = '2026-03-01T10:00:00Z';
     const event = await storage.events.create(anEvent(programID, { targets: ['a'], intervalPeriod: { start, duration: 'PT1H' } }));
     state.armed = true;

@@ -88,7 +88,7 @@ describe('vens', () => {
     const { storage } = await fresh();
     const alpha = await storage.vens.create(aVen({ venName: 'Alpha' }));
     const beta = await storage.vens.create(aVen({ venName: 'Beta' }));
-    await expect(storage.vens.create(aVen({ venName: 'Alpha' }))).rejects.toThrow(new ConflictError(`venName "Alpha" is already used by ven ${alpha.id}`));
+    await expect(storage.vens.create(aVen({ venName: 'Alpha' }))).rejects.toThrow(new ConflictError(`venName "Alpha" is already used by another ven`));
     await expect(storage.vens.update(beta.id, (current) => ({ ...current, venName: 'Alpha' }))).rejects.toBeInstanceOf(ConflictError);
     await expect(storage.vens.get(beta.id)).resolves.toMatchObject({ venName: 'Beta' });
 
@@ -104,7 +104,7 @@ describe('vens', () => {
     const { tableName, storage } = await fresh();
     const first = await storage.vens.create(aVen({ clientID: 'c-1', venName: 'First' }));
     const other = await storage.vens.create(aVen({ clientID: 'c-2' }));
-    await expect(storage.vens.create(aVen({ clientID: 'c-1', venName: 'Second' }))).rejects.toThrow(`clientID "c-1" is already used by ven ${first.id}`);
+    await expect(storage.vens.create(aVen({ clientID: 'c-1', venName: 'Second' }))).rejects.toThrow(`clientID "c-1" is already used by another ven`);
     // The refused create gave back the venName it had claimed first.
     expect((await partition(db.client, tableName, 'VEN_NAME')).map((claim) => claim.id.S)).not.toContain('Second');
     await expect(storage.vens.update(other.id, (current) => ({ ...current, clientID: 'c-1' }))).rejects.toBeInstanceOf(ConflictError);
@@ -138,7 +138,7 @@ describe('resources', () => {
     const one = await storage.vens.create(aVen());
     const two = await storage.vens.create(aVen());
     const meter = await storage.resources.create(aResource(one, { resourceName: 'meter' }));
-    await expect(storage.resources.create(aResource(one, { resourceName: 'meter' }))).rejects.toThrow(`resourceName "meter" is already used by resource ${meter.id}`);
+    await expect(storage.resources.create(aResource(one, { resourceName: 'meter' }))).rejects.toThrow(`resourceName "meter" is already used by another resource`);
     await expect(storage.resources.create(aResource(two, { resourceName: 'meter' }))).resolves.toBeDefined();
     const battery = await storage.resources.create(aResource(one, { resourceName: 'battery' }));
     await expect(storage.resources.update(battery.id, (current) => ({ ...current, resourceName: 'meter' }))).rejects.toBeInstanceOf(ConflictError);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, StorageUnavailableError } from '../../errors';
 import type { Program, Resource, StoredObject, StoredObjectType, Subscription, Ven, VtnEvent, Report } from '../../openadr/types';
@@ -5,7 +6,7 @@ import type { EventQuery, Grant, ObjectStore, ProgramQuery, ProgramStore, Report
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
 import { ChildPurge } from './child-purge';
-import { EventTargets, UNTARGETED_LIST, listsOf, targetList, type EntryList } from './event-targets';
+import { EventTargets, UNTARGETED_LIST, listsOf, targetList, targetsOf, type EntryList } from './event-targets';
 import { DynamoGateway } from './gateway';
 import {
   fromItem,
@@ -141,7 +142,7 @@ export class DynamoStorage implements VtnStorage {
     this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, log, (kind) =>
       ({ PROGRAM: this.programCache, EVENT: this.eventPageCache, SUBSCRIPTION: this.subscriptionCache, GRANT: this.grantCache })[kind].clear(),
     );
-    this.directory = new VenDirectory(this.gateway, this.writes, venFields, resourceFields, this.grantCache, this.coherence);
+    this.directory = new VenDirectory(this.gateway, this.writes, venFields, resourceFields, this.grantCache, this.coherence, { leaseMs, clock: this.clock });
 
     this.programs = {
       list: (query) => this.listPrograms(query),
@@ -177,7 +178,7 @@ export class DynamoStorage implements VtnStorage {
       get: (id) => this.getObject<Subscription>('SUBSCRIPTION', id),
       create: (subscription) => this.createObject(subscription, ['SUBSCRIPTION']),
       update: (id, change) => this.updateObject('SUBSCRIPTION', id, change, ['SUBSCRIPTION']),
-      delete: (id) => this.deleteObject<Subscription>('SUBSCRIPTION', id, ['SUBSCRIPTION']),
+      delete: (id, expect) => this.deleteObject<Subscription>('SUBSCRIPTION', id, ['SUBSCRIPTION'], {}, expect),
     };
     // Not cached: no cache to tell other instances about.
     this.reports = {
@@ -185,7 +186,7 @@ export class DynamoStorage implements VtnStorage {
       get: (id) => this.getObject<Report>('REPORT', id),
       create: (report) => this.createObject(report, []),
       update: (id, change) => this.updateObject('REPORT', id, change, []),
-      delete: (id) => this.deleteObject<Report>('REPORT', id, []),
+      delete: (id, expect) => this.deleteObject<Report>('REPORT', id, [], {}, expect),
     };
     // Every ven and resource write moves some client's grant.
     const venRules: WriteRules<Ven> = { unique: venFields, children: this.venPurge };
@@ -195,7 +196,7 @@ export class DynamoStorage implements VtnStorage {
       findByClient: (clientID) => this.directory.findByClient(clientID),
       create: (ven) => this.createObject(ven, ['GRANT'], undefined, venRules),
       update: (id, change) => this.updateObject('VEN', id, change, ['GRANT'], { unique: venFields }),
-      delete: (id) => this.deleteObject<Ven>('VEN', id, ['GRANT'], venRules),
+      delete: (id, expect) => this.deleteObject<Ven>('VEN', id, ['GRANT'], venRules, expect),
     };
     const withdrawIfVenGone = (written: Item, replaced?: Item) => this.venPurge.withdrawIfOrphaned(written, replaced);
     this.resources = {
@@ -211,7 +212,7 @@ export class DynamoStorage implements VtnStorage {
           beforeWrite: (next) => this.directory.requireVen(next.venID),
           afterWrite: withdrawIfVenGone,
         }),
-      delete: (id) => this.deleteObject<Resource>('RESOURCE', id, ['GRANT'], { unique: resourceFields }),
+      delete: (id, expect) => this.deleteObject<Resource>('RESOURCE', id, ['GRANT'], { unique: resourceFields }, expect),
     };
   }
 
@@ -300,8 +301,11 @@ export class DynamoStorage implements VtnStorage {
         ? []
         : lists
           ? await this.eventTargets.list({ query, lists, programVisible: (programID) => programIDs.has(programID) })
-          : await queryMatches(this.gateway, eventQueryPlan(this.gateway.tableName, query), query.skip + query.limit, (item) =>
-              programIDs.has(fromItemProgramID(item)),
+          : await queryMatches(
+              this.gateway,
+              eventQueryPlan(this.gateway.tableName, query),
+              query.skip + query.limit,
+              (item) => programIDs.has(fromItemProgramID(item)) && (!audience || visibleUnder(targetsOf(item), audience.targets)),
             );
     const pageItems = matched.slice(query.skip);
     const page = pageItems.map((item) => fromItem<VtnEvent>(item));
@@ -322,15 +326,28 @@ export class DynamoStorage implements VtnStorage {
     let attemptedVersion = 0;
     let entries: Item[] = [];
     const touched = new Set<string>();
+    // The attempt whose entries are out and whose write has not landed yet.
+    let pending: { attempt: string; lists: string[] } | undefined;
+    const takeBack = async (current: Item | undefined) => {
+      if (!pending) return;
+      const { attempt, lists } = pending;
+      pending = undefined;
+      await this.afterCommit('event target take-back', () => this.eventTargets.takeBack(id, attempt, lists, current));
+    };
     try {
       return await this.updateObject<VtnEvent>('EVENT', id, change, ['EVENT'], {
         beforeWrite: async (_next, current, currentItem, nextItem) => {
+          // The previous attempt lost the race to the version just read: its entries follow that one.
+          await takeBack(currentItem);
           await this.assertProgramVisible(current);
-          entries = await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0);
+          const attempt = randomUUID();
+          pending = { attempt, lists: listsOf(nextItem) };
+          entries = await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0, attempt);
           for (const list of listsOf(nextItem)) touched.add(list);
           attemptedVersion = itemVersion(nextItem);
         },
         afterWrite: async (written, replaced) => {
+          pending = undefined;
           const stale = [...listsOf(replaced), ...touched];
           await this.settleEntries(entries);
           await this.afterCommit('event target cleanup', () => this.eventTargets.retire(id, stale, written, itemVersion(written)));
@@ -338,6 +355,8 @@ export class DynamoStorage implements VtnStorage {
         },
       });
     } catch (error) {
+      // Given up (contention, a failed write): the last attempt's entries follow the event as it is.
+      if (pending) await this.afterCommit('event target take-back', async () => takeBack(await this.writes.read('EVENT', id)));
       // Deleted while we wrote: the entries put for a version that never came are ours to take back.
       if (error instanceof NotFoundError && touched.size > 0) {
         await this.afterCommit('event target cleanup', async () => {
@@ -475,19 +494,26 @@ export class DynamoStorage implements VtnStorage {
     throw new ConflictError(`${objectType.toLowerCase()} ${id} is being modified concurrently; retry`);
   }
 
-  private async deleteObject<T extends StoredObject>(objectType: StoredObjectType, id: string, kinds: CachedKind[], rules: WriteRules<T> = {}): Promise<T> {
+  private async deleteObject<T extends StoredObject>(
+    objectType: StoredObjectType,
+    id: string,
+    kinds: CachedKind[],
+    rules: WriteRules<T> = {},
+    expect?: (current: T) => void,
+  ): Promise<T> {
     const current = await this.writes.read(objectType, id);
     if (!current) throw new NotFoundError(objectType, id);
+    expect?.(fromItem<T>(current));
     // Marked first: a delete cut short after this still has its children purged later.
     await rules.children?.mark(id);
-    const { object, item } = await this.removeObject<T>(current, kinds);
+    const { object, item } = await this.removeObject<T>(current, kinds, expect);
     await rules.unique?.release(item);
     if (rules.children) await this.afterCommit('purge', () => rules.children!.run(id));
     return object;
   }
 
   /** Deletes the newest version of an object, starting from `current`; returns what was deleted. */
-  private async removeObject<T extends StoredObject>(current: Item, kinds: CachedKind[]): Promise<{ object: T; item: Item }> {
+  private async removeObject<T extends StoredObject>(current: Item, kinds: CachedKind[], expect?: (current: T) => void): Promise<{ object: T; item: Item }> {
     let item = current;
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const newer = await this.writes.remove(item);
@@ -497,6 +523,8 @@ export class DynamoStorage implements VtnStorage {
         return { object: fromItem<T>(item), item };
       }
       item = newer;
+      // A newer version stood in the way: it is the one to delete, if it may be.
+      expect?.(fromItem<T>(item));
     }
     const { objectType, id } = fromItem<T>(item);
     throw new ConflictError(`${objectType.toLowerCase()} ${id} is being modified concurrently; retry`);
@@ -557,6 +585,8 @@ function eventLists(query: EventQuery): EntryList[] | undefined {
   const granted = query.audience && [...new Set(query.audience.targets)];
   const queried = query.targets?.length ? [...new Set(query.targets)] : undefined;
   if (!granted) return queried?.map((target) => ({ list: targetList(target) }));
+  // One program's events, checked against the grant: that program's events are read, not the lists'.
+  if (!queried && query.programID) return undefined;
   if (!queried) return [...granted.map((target) => ({ list: targetList(target) })), { list: UNTARGETED_LIST }];
   return queried.filter((target) => granted.includes(target)).map((target) => ({ list: targetList(target) }));
 }

@@ -30,6 +30,8 @@ export const UNTARGETED_LIST = 'EVENT_UNTARGETED';
 const PROGRAM = 'eventProgram';
 const FOR_VERSION = 'version';
 const WRITTEN_AT = 'writtenAt';
+/** The write attempt that put the entry, so that an attempt that failed can take back its own entries only. */
+const ATTEMPT = 'attempt';
 /** The event's key attributes an entry copies. */
 const COPIED = ['eventStart', 'eventEnd'] as const;
 
@@ -52,7 +54,7 @@ export function isTargetList(partition: string | undefined): boolean {
 }
 
 /** The targets an event item carries, once each. */
-function targetsOf(event: Item): string[] {
+export function targetsOf(event: Item): string[] {
   const attribute = event.targets;
   const values = attribute?.L?.map((value) => value.S as string) ?? attribute?.SS ?? [];
   return [...new Set(values)];
@@ -129,16 +131,36 @@ export class EventTargets {
    * with other copies for the same version). Returns the entries it put, for the write to wait
    * until the indexes show them.
    */
-  async prepare(current: Item | undefined, next: Item, rewriteAll = false): Promise<Item[]> {
+  async prepare(current: Item | undefined, next: Item, rewriteAll = false, attempt?: string): Promise<Item[]> {
     const had = new Set(current ? listsOf(current) : []);
     const rewrite = rewriteAll || !current || !sameCopies(current, next);
     const now = this.options.clock();
     const entries = listsOf(next)
       .filter((list) => rewrite || !had.has(list))
-      .map((list) => entryFor(next, list, itemVersion(next), now));
+      .map((list) => ({ ...entryFor(next, list, itemVersion(next), now), ...(attempt ? { [ATTEMPT]: { S: attempt } } : {}) }));
     const put: Item[] = [];
     await inParallel(entries, async (entry) => void ((await this.put(entry)) && put.push(entry)));
     return put;
+  }
+
+  /**
+   * After an update attempt that did not land (it lost a race, or failed): its entries, put for a
+   * version that another write took or that never came, may carry copies (program, start, end)
+   * the event does not have, which would hide it from lists by those copies. Each entry still
+   * the attempt's own is made the current event's (`current`; removed where the event is not, or
+   * is gone). An entry another write has put since is that write's to keep right.
+   */
+  async takeBack(eventID: string, attempt: string, lists: Iterable<string>, current: Item | undefined): Promise<void> {
+    const live = current && !isTombstone(current) ? current : undefined;
+    const belongs = new Set(live ? listsOf(live) : []);
+    const mine = { ConditionExpression: '#attempt = :attempt', ExpressionAttributeNames: { '#attempt': ATTEMPT }, ExpressionAttributeValues: { ':attempt': { S: attempt } } };
+    await inParallel([...new Set(lists)], async (list) => {
+      if (live && belongs.has(list)) {
+        await conditionMet(this.gateway.put({ TableName: this.gateway.tableName, Item: entryFor(live, list, itemVersion(live), this.options.clock()), ...mine }));
+      } else {
+        await conditionMet(this.gateway.delete({ TableName: this.gateway.tableName, Key: entryKey(list, eventID), ...mine }));
+      }
+    });
   }
 
   /**

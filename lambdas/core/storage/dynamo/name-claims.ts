@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ConflictError } from '../../errors';
 import type { Logger } from '../../logger';
@@ -29,7 +29,7 @@ export interface ClaimHold {
 export interface NameClaimsOptions {
   /** The partition of the claim items, one per kind of unique name. */
   partition: string;
-  /** How conflicts name the claimed field and the owner's type: `programName "x" is already used by program p`. */
+  /** How conflicts name the claimed field and the owner's type: `programName "x" is already used by another program`. */
   field: string;
   ownerType: string;
   /** The attribute of the owner's item that keeps the token of the claim it holds. */
@@ -71,7 +71,7 @@ export class NameClaims {
       if (!claim) continue;
       if (claim.token === token) return hold;
       if (claim.owner !== owner && (await this.isLive(name, claim))) {
-        throw new ConflictError(`${this.describe(name)} is already used by ${this.options.ownerType} ${claim.owner}`);
+        throw new ConflictError(`${this.describe(name)} is already used by another ${this.options.ownerType}`);
       }
       // A stale claim, or one of the owner's own (a rename back, a release that failed): rewrite
       // it with this attempt's token and time, so that neither a release meant for the old claim
@@ -86,10 +86,10 @@ export class NameClaims {
     throw new ConflictError(`${this.describe(name)} is being claimed concurrently; retry`);
   }
 
-  /** The conflict of a write that lost its claim to `holder` after the fact. */
-  takenError(name: string, holder: string | undefined): ConflictError {
+  /** The conflict of a write that lost its claim after the fact (who took it is not said: it may be another client's). */
+  takenError(name: string): ConflictError {
     const ownerType = this.options.ownerType;
-    return new ConflictError(`${this.describe(name)} was taken by ${holder ? `${ownerType} ${holder}` : `another ${ownerType}`}`);
+    return new ConflictError(`${this.describe(name)} was taken by another ${ownerType}`);
   }
 
   private describe(name: string): string {
@@ -177,6 +177,16 @@ export class NameClaims {
   }
 
   private claimKey(name: string): Item {
-    return { [TABLE_LAYOUT.partitionKey]: { S: this.options.partition }, [TABLE_LAYOUT.sortKey]: { S: name } };
+    return { [TABLE_LAYOUT.partitionKey]: { S: this.options.partition }, [TABLE_LAYOUT.sortKey]: { S: keyValue(name) } };
   }
+}
+
+/**
+ * DynamoDB limits a sort key to 1,024 bytes; names are far shorter, but a clientID from another
+ * identity provider has no bound. Longer values are claimed by their hash.
+ */
+const MAX_KEY_BYTES = 512;
+
+function keyValue(name: string): string {
+  return Buffer.byteLength(name, 'utf8') <= MAX_KEY_BYTES ? name : `sha256:${createHash('sha256').update(name, 'utf8').digest('hex')}`;
 }

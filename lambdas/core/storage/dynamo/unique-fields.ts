@@ -131,7 +131,7 @@ export class UniqueFields<T extends StoredObject> {
       current = await this.writes.remove(current);
       if (!current) break;
     }
-    throw lost.field.claims.takenError(value, lost.holder);
+    throw lost.field.claims.takenError(value);
   }
 }
 

@@ -24,6 +24,8 @@ export class VenDirectory {
     private readonly resourceFields: UniqueFields<Resource>,
     private readonly grants: TtlCache<Grant>,
     private readonly coherence: CacheCoherence,
+    /** Purge marks older than this whose purge has run are done with: no resource of theirs can land any more. */
+    private readonly purgeLease: { leaseMs: number; clock: () => number },
   ) {}
 
   /** The ven registered for `clientID`: the holder of its claim, if it bears that clientID. */
@@ -76,10 +78,13 @@ export class VenDirectory {
 
   /**
    * The deleted vens whose resources may not all be purged yet: those with a purge mark (a
-   * small partition, empty but for recent deletes) that no longer exist.
+   * small partition, empty but for recent deletes) that no longer exist. A mark purged once and
+   * older than the lease is done with, and costs no read, though only the next ven write removes it.
    */
   private async vensBeingPurged(): Promise<Set<string>> {
-    const marked = (await readPartition(this.gateway, PENDING_VEN_PURGE)).map((mark) => mark[TABLE_LAYOUT.sortKey].S as string);
+    const { leaseMs, clock } = this.purgeLease;
+    const done = (mark: Item) => mark.purgedAt !== undefined && clock() - Number(mark.markedAt?.N ?? 0) >= leaseMs;
+    const marked = (await readPartition(this.gateway, PENDING_VEN_PURGE)).filter((mark) => !done(mark)).map((mark) => mark[TABLE_LAYOUT.sortKey].S as string);
     const exists = await Promise.all(marked.map((venID) => this.writes.exists('VEN', venID)));
     return new Set(marked.filter((_, index) => !exists[index]));
   }
