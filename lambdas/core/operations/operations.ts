@@ -296,8 +296,7 @@ export class VtnOperations {
   /** A VEN sees the resources of its own ven only. */
   private async visibleResource(caller: Caller, id: string): Promise<Resource> {
     const resource = await this.storage.resources.get(id);
-    if (caller.role === 'VEN' && resource.venID !== (await this.storage.grantOf(caller.clientID)).venID) throw new NotFoundError('RESOURCE', id);
-    return resource;
+    return (await this.ownResource(caller, id))(resource);
   }
 
   /**
