@@ -2,12 +2,13 @@ import { Temporal } from 'temporal-polyfill';
 import { SCOPES, type Role, type Scope } from '../auth/scopes';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { callbackUrlProblem } from '../notifications/address-policy';
-import { grantedOnly, visibleUnder } from '../openadr/targets';
-import { EVENT_PROGRAM, type ObjectByType, type Program, type Report, type Resource, type Subscription, type Ven, type VtnEvent } from '../openadr/types';
+import { grantedOnly } from '../openadr/targets';
+import { EVENT_PROGRAM, type ObjectByType, type Resource, type Subscription, type Ven } from '../openadr/types';
 import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/validation';
 import type { EventQuery, Grant, ProgramQuery, ReportQuery, ResourceQuery, SubscriptionQuery, VenQuery, VtnStorage } from '../storage/port';
 import { SORTABLE_RANGE } from '../time/temporal';
 import { newObject, replacement, toWire, type WireObject } from './objects';
+import { BL_READER, mayRead, programTargetsOf, shownTo, type Reader } from './privacy';
 
 /** Event search as a client asks for it: `active` means "not yet ended at the time of asking". */
 export type EventSearch = Omit<EventQuery, 'activeAt'> & { active?: boolean };
@@ -42,14 +43,17 @@ export class VtnOperations {
 
   // programs and events: a BL sees all; a VEN those its grant reaches, with only granted targets
   async listPrograms(caller: Caller, query: ProgramQuery): Promise<WireObject[]> {
-    const audience = await this.audienceOf(caller);
+    const reader = await this.readerOf(caller);
+    const audience = audienceOf(reader);
     const targets = narrowedTargets(query.targets, audience);
     if (targets?.length === 0) return [];
-    return (await this.storage.programs.list({ ...query, targets, audience })).map((program) => shownTo(audience, program));
+    return (await this.storage.programs.list({ ...query, targets, audience })).map((program) => shownTo(reader, 'PROGRAM', toWire(program)));
   }
   async getProgram(caller: Caller, id: string): Promise<WireObject> {
-    const audience = await this.audienceOf(caller);
-    return shownTo(audience, await this.visibleProgram(audience, id));
+    const reader = await this.readerOf(caller);
+    const program = await this.storage.programs.get(id);
+    if (!mayRead(reader, 'PROGRAM', program)) throw new NotFoundError('PROGRAM', id);
+    return shownTo(reader, 'PROGRAM', toWire(program));
   }
   async createProgram(_caller: Caller, body: unknown): Promise<WireObject> {
     return toWire(await this.storage.programs.create(newObject('PROGRAM', programRequest, body)));
@@ -73,23 +77,20 @@ export class VtnOperations {
       dateStart: dateStart && (compare(dateStart, earliest) < 0 ? earliest : dateStart),
       dateEnd: dateEnd && (compare(dateEnd, latest) > 0 ? latest : dateEnd),
     };
-    const audience = await this.audienceOf(caller);
+    const reader = await this.readerOf(caller);
+    const audience = audienceOf(reader);
     const targets = narrowedTargets(query.targets, audience);
     if (targets?.length === 0) return [];
     const activeAt = active ? Temporal.Now.instant() : undefined;
-    return (await this.storage.events.list({ ...query, ...range, targets, activeAt, audience })).map((event) => shownTo(audience, event));
+    return (await this.storage.events.list({ ...query, ...range, targets, activeAt, audience })).map((event) => shownTo(reader, 'EVENT', toWire(event)));
   }
   async getEvent(caller: Caller, id: string): Promise<WireObject> {
-    const audience = await this.audienceOf(caller);
+    const reader = await this.readerOf(caller);
     const event = await this.storage.events.get(id);
-    if (audience && !visibleUnder(event.targets, audience.targets)) throw new NotFoundError('EVENT', id);
-    try {
-      await this.visibleProgram(audience, event.programID);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError('EVENT', id);
-      throw error;
-    }
-    return shownTo(audience, event);
+    // An event whose program is gone is gone too, also for a BL.
+    const programTargets = await programTargetsOf(this.storage, event.programID);
+    if (programTargets === null || !mayRead(reader, 'EVENT', event, programTargets)) throw new NotFoundError('EVENT', id);
+    return shownTo(reader, 'EVENT', toWire(event));
   }
   async createEvent(_caller: Caller, body: unknown): Promise<WireObject> {
     const event = newObject('EVENT', eventRequest, body);
@@ -106,15 +107,9 @@ export class VtnOperations {
     return toWire(await this.storage.events.delete(id));
   }
 
-  /** A VEN's grant; none (no restriction) for a BL. */
-  private async audienceOf(caller: Caller): Promise<Grant | undefined> {
-    return caller.role === 'BL' ? undefined : this.storage.grantOf(caller.clientID);
-  }
-
-  private async visibleProgram(audience: Grant | undefined, id: string): Promise<Program> {
-    const program = await this.storage.programs.get(id);
-    if (audience && !visibleUnder(program.targets, audience.targets)) throw new NotFoundError('PROGRAM', id);
-    return program;
+  /** The caller as privacy judges it: a VEN with its grant. */
+  private async readerOf(caller: Caller): Promise<Reader> {
+    return caller.role === 'BL' ? BL_READER : { role: 'VEN', clientID: caller.clientID, grant: await this.storage.grantOf(caller.clientID) };
   }
 
   // subscriptions: a VEN sees only its own (by clientID); a BL sees all
@@ -258,14 +253,16 @@ export class VtnOperations {
   private async ownObject<K extends 'VEN' | 'SUBSCRIPTION' | 'REPORT'>(caller: Caller, objectType: K, id: string): Promise<ObjectByType[K]> {
     const stores = { VEN: this.storage.vens, SUBSCRIPTION: this.storage.subscriptions, REPORT: this.storage.reports };
     const object = (await stores[objectType].get(id)) as ObjectByType[K];
-    if (caller.role === 'VEN' && object.clientID !== caller.clientID) throw new NotFoundError(objectType, id);
+    // Ownership needs no grant.
+    const reader: Reader = caller.role === 'BL' ? BL_READER : { role: 'VEN', clientID: caller.clientID };
+    if (!mayRead(reader, objectType, object)) throw new NotFoundError(objectType, id);
     return object;
   }
 
   /** A VEN sees the resources of its own ven only. */
   private async visibleResource(caller: Caller, id: string): Promise<Resource> {
     const resource = await this.storage.resources.get(id);
-    if (caller.role === 'VEN' && resource.venID !== (await this.storage.grantOf(caller.clientID)).venID) throw new NotFoundError('RESOURCE', id);
+    if (!mayRead(await this.readerOf(caller), 'RESOURCE', resource)) throw new NotFoundError('RESOURCE', id);
     return resource;
   }
 
@@ -319,11 +316,9 @@ function narrowedTargets(requested: string[] | undefined, audience: Grant | unde
   return requested?.length && audience ? grantedOnly(requested, audience.targets) : requested;
 }
 
-/** The object as a caller may see it: a VEN learns only the targets it was granted. */
-function shownTo(audience: Grant | undefined, object: Program | VtnEvent): WireObject {
-  const wire = toWire(object);
-  if (audience && Array.isArray(wire.targets) && wire.targets.length > 0) wire.targets = grantedOnly(wire.targets as string[], audience.targets);
-  return wire;
+/** A VEN's grant, which storage queries filter by; none (no restriction) for a BL. */
+function audienceOf(reader: Reader): Grant | undefined {
+  return reader.role === 'VEN' ? (reader.grant ?? { targets: [] }) : undefined;
 }
 
 /** The subscription query's filters, as storage applies them: each given filter must hold. */
