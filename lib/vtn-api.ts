@@ -38,7 +38,15 @@ export interface VtnApiProps {
   authEnvironment: Record<string, string>;
   /** Requests per second to the token endpoint, each a slow hash, and the burst above it. */
   tokenThrottle: { rateLimit: number; burstLimit: number };
+  /** The webhook timeout, which the subscription function's echo challenges also get. */
+  webhookTimeoutMs: number;
 }
+
+/** The resource whose writes send callbacks their echo challenge. */
+const CHALLENGING_RESOURCE = 'subscriptions';
+
+/** API Gateway gives up after 30 s. */
+const MAX_INTEGRATION_MS = 29_000;
 
 
 /** The HTTP API and one function per resource entry of the route table. */
@@ -101,14 +109,20 @@ export class VtnApi extends Construct {
     const authEnvironment = { VTN_TOKEN_ISSUER: `${this.api.apiEndpoint}${BASE_PATH}`, VTN_TOKEN_PUBLIC_KEY: props.tokenKey.publicKey, ...props.authEnvironment };
     for (const resource of RESOURCES) {
       const signsTokens = resource.paths.includes(TOKEN_PATH);
+      const challenges = resource.name === CHALLENGING_RESOURCE;
       const fn = vtnFunction(this, pascal(resource.name), {
         entry: resource.name,
         table,
-        environment: { ...props.cacheEnvironment, ...authEnvironment, ...(signsTokens ? { VTN_TOKEN_KMS_KEY_ID: props.tokenKey.key.keyArn } : {}) },
+        environment: {
+          ...props.cacheEnvironment,
+          ...authEnvironment,
+          ...(signsTokens ? { VTN_TOKEN_KMS_KEY_ID: props.tokenKey.key.keyArn } : {}),
+          ...(challenges ? { VTN_WEBHOOK_TIMEOUT_MS: String(props.webhookTimeoutMs) } : {}),
+        },
         memorySize: 1024,
         // API Gateway gives up after 30 s. A request stops its work shortly before this
-        // timeout and answers 503 (lambdas/core/deadline.ts).
-        timeout: Duration.millis(HANDLER_TIMEOUT_MS),
+        // timeout and answers 503 (lambdas/core/deadline.ts); echo challenges get their own time.
+        timeout: Duration.millis(challenges ? Math.min(MAX_INTEGRATION_MS, HANDLER_TIMEOUT_MS + props.webhookTimeoutMs) : HANDLER_TIMEOUT_MS),
         logRetention: props.logRetention,
         logRemovalPolicy: props.logRemovalPolicy,
       });

@@ -98,9 +98,13 @@ describe('the functions', () => {
       const fn = template.toJSON().Resources[id].Properties;
       expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', LoggingConfig: { LogFormat: 'JSON' } });
       const signing = name === 'auth' ? ['VTN_TOKEN_KMS_KEY_ID'] : [];
+      const challenges = name === 'subscriptions' ? ['VTN_WEBHOOK_TIMEOUT_MS'] : [];
       expect(Object.keys(fn.Environment.Variables).sort()).toEqual(
-        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing].sort(),
+        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges].sort(),
       );
+      // Echo challenges wait up to the webhook timeout (10 s by default) within the request.
+      expect(fn.Timeout).toBe(name === 'subscriptions' ? 20 : 10);
+      if (name === 'subscriptions') expect(fn.Environment.Variables.VTN_WEBHOOK_TIMEOUT_MS).toBe('10000');
       expect(fn.Environment.Variables.VTN_PROGRAM_CACHE_TTL_MS).toBe('3600000');
     }
     const logGroups = template.findResources('AWS::Logs::LogGroup');
@@ -332,6 +336,16 @@ describe('the first deploy and after', () => {
     expect(vtnStackProps((key) => (key === 'firstDeploy' ? 'true' : undefined)).firstDeploy).toBe(true);
     expect(vtnStackProps(() => undefined).firstDeploy).toBe(false);
     expect(() => vtnStackProps((key) => (key === 'firstDeploy' ? 'yes' : undefined))).toThrow(/firstDeploy/);
+  });
+
+  test('context: webhookTimeoutMs is 1 to 30 s, and reaches the notifier and the subscription function', () => {
+    expect(vtnStackProps((key) => (key === 'webhookTimeoutMs' ? '20000' : undefined)).webhookTimeoutMs).toBe(20000);
+    expect(vtnStackProps(() => undefined).webhookTimeoutMs).toBeUndefined();
+    expect(() => vtnStackProps((key) => (key === 'webhookTimeoutMs' ? '31000' : undefined))).toThrow(/webhookTimeoutMs must be 1000 to 30000/);
+    const functions = Object.values(synth({ webhookTimeoutMs: 20_000 }).template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties);
+    const timeouts = functions.filter((fn) => fn.Environment?.Variables?.VTN_WEBHOOK_TIMEOUT_MS === '20000').map((fn) => fn.Timeout);
+    // The notifier's, and the subscription function's, within API Gateway's 30 s.
+    expect(timeouts.sort()).toEqual([29, 60]);
   });
 
   test('context: notifierConcurrency is a whole number of at least 4', () => {

@@ -24,8 +24,10 @@ export interface Caller {
 export const ANONYMOUS: Caller = { clientID: 'anonymous', role: 'BL', scopes: SCOPES };
 
 export interface OperationsOptions {
-  /** Accept callback URLs on loopback, private and link-local addresses (local development). */
+  /** Accept http callback URLs, and those on loopback, private and link-local addresses (local development). */
   allowPrivateCallbacks: boolean;
+  /** Sends a callback URL the echo challenge; answers why it failed, or undefined when it passed. */
+  verifyCallback: (callbackUrl: string) => Promise<string | undefined>;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface OperationsOptions {
 export class VtnOperations {
   constructor(
     private readonly storage: VtnStorage,
-    private readonly options: OperationsOptions = { allowPrivateCallbacks: false },
+    private readonly options: OperationsOptions,
   ) {}
 
   // programs and events: a BL sees all; a VEN those its grant reaches, with only granted targets
@@ -125,13 +127,13 @@ export class VtnOperations {
   }
   async createSubscription(caller: Caller, body: unknown): Promise<WireObject> {
     const subscription = newObject('SUBSCRIPTION', subscriptionRequest, body, { clientID: caller.clientID });
-    this.requireCallableCallbacks(subscription);
+    await this.requireCallableCallbacks(subscription);
     return toWire(await this.storage.subscriptions.create(subscription));
   }
   async updateSubscription(caller: Caller, id: string, body: unknown): Promise<WireObject> {
     await this.ownObject(caller, 'SUBSCRIPTION', id);
     const change = replacement('SUBSCRIPTION', subscriptionRequest, body, ['clientID']);
-    this.requireCallableCallbacks(body as Subscription);
+    await this.requireCallableCallbacks(body as Subscription);
     return toWire(await this.storage.subscriptions.update(id, change));
   }
   async deleteSubscription(caller: Caller, id: string): Promise<WireObject> {
@@ -284,13 +286,26 @@ export class VtnOperations {
     return ven;
   }
 
-  /** Callbacks must be http(s) and, unless allowed, not aim at local or private addresses (SSRF). */
-  private requireCallableCallbacks(subscription: Pick<Subscription, 'objectOperations'>): void {
-    const issues = subscription.objectOperations.flatMap((operation, index) => {
+  /**
+   * Callbacks must be https (http too when private addresses are allowed) and, unless allowed, not
+   * aim at local or private addresses (SSRF); then each distinct URL must answer the echo challenge
+   * (Definition.md "Webhooks"), all at once, before anything is stored.
+   */
+  private async requireCallableCallbacks(subscription: Pick<Subscription, 'objectOperations'>): Promise<void> {
+    const field = (index: number) => `objectOperations[${index}].callbackUrl`;
+    const operations = subscription.objectOperations;
+    const issues = operations.flatMap((operation, index) => {
       const reason = callbackUrlProblem(operation.callbackUrl, this.options.allowPrivateCallbacks);
-      return reason ? [{ field: `objectOperations[${index}].callbackUrl`, reason }] : [];
+      return reason ? [{ field: field(index), reason }] : [];
     });
     if (issues.length > 0) throw new InvalidInputError(issues);
+    const urls = [...new Set(operations.map((operation) => operation.callbackUrl))];
+    const problems = new Map(await Promise.all(urls.map(async (url) => [url, await this.options.verifyCallback(url)] as const)));
+    const failed = operations.flatMap((operation, index) => {
+      const reason = problems.get(operation.callbackUrl);
+      return reason ? [{ field: field(index), reason }] : [];
+    });
+    if (failed.length > 0) throw new InvalidInputError(failed);
   }
 
   /** An event must name a program that exists. */
