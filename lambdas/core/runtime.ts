@@ -58,7 +58,7 @@ function runtime(): Runtime {
 /** Where there is no table stream (the local VTN), subscribers are notified from here after each write. */
 function notifyingInline(storage: VtnStorage, config: VtnConfig): VtnStorage {
   const log = logger();
-  const notifier = notifierFor(config.webhooks, storage.subscriptions, log, (redeliver) => new InProcessRetries(redeliver, log));
+  const notifier = notifierFor(config.webhooks, storage, log, (redeliver) => new InProcessRetries(redeliver, log));
   return new NotifyingStorage(storage, (change) => {
     notifier.notify(change).catch((error: unknown) => log.error('notification failed', { objectType: change.objectType, operation: change.operation, error }));
   });

@@ -200,7 +200,7 @@ describe('webhook notifications', () => {
       MaximumRetryAttempts: 3,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf('AWS::SQS::Queue', 'NotificationsStreamFailureQueue'), 'Arn'] } } },
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { objectType: { S: ['PROGRAM', 'EVENT', 'SUBSCRIPTION'] } } } }) }] },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { objectType: { S: ['PROGRAM', 'EVENT', 'REPORT', 'SUBSCRIPTION', 'VEN', 'RESOURCE'] } } } }) }] },
     });
   });
 
@@ -219,14 +219,16 @@ describe('webhook notifications', () => {
     expect(queues.every((queue) => queue.Properties.SqsManagedSseEnabled === true)).toBe(true);
   });
 
-  test('the notifier may only read the table itself (no index, no write) and send to its queues', () => {
+  test('the notifier may only read the table and, for grants, its parent index (no write), and send to its queues', () => {
     const roleId = resources[notifier].Properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(resources)
       .filter((resource) => resource.Type === 'AWS::IAM::Policy' && resource.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     const tableStatements = statements.filter((statement) => JSON.stringify(statement.Action).includes('dynamodb:') && !JSON.stringify(statement.Resource).includes('Stream'));
     const tableActions = tableStatements.flatMap((statement) => [statement.Action].flat()).filter((action: string) => action !== 'dynamodb:ListStreams');
-    expect(tableActions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(tableActions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Query']);
+    const indexes = tableStatements.map((statement) => JSON.stringify(statement.Resource)).filter((resource) => resource.includes('/index/'));
+    expect(indexes).toEqual([expect.stringContaining(`/index/${TABLE_LAYOUT.indexes.programID.indexName}`)]);
     const writes = statements.flatMap((statement) => [statement.Action].flat()).filter((action: string) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(action));
     expect(writes).toEqual([]);
   });

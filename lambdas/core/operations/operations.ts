@@ -3,7 +3,7 @@ import { SCOPES, type Role, type Scope } from '../auth/scopes';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { callbackUrlProblem } from '../notifications/address-policy';
 import { grantedOnly } from '../openadr/targets';
-import { EVENT_PROGRAM, type ObjectByType, type Resource, type Subscription, type Ven } from '../openadr/types';
+import { EVENT_PROGRAM, SUBSCRIBER_ROLE, type ObjectByType, type Resource, type Subscription, type Ven } from '../openadr/types';
 import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/validation';
 import type { EventQuery, Grant, ProgramQuery, ReportQuery, ResourceQuery, SubscriptionQuery, VenQuery, VtnStorage } from '../storage/port';
 import { SORTABLE_RANGE } from '../time/temporal';
@@ -127,6 +127,7 @@ export class VtnOperations {
   }
   async createSubscription(caller: Caller, body: unknown): Promise<WireObject> {
     const subscription = newObject('SUBSCRIPTION', subscriptionRequest, body, { clientID: caller.clientID });
+    subscription[SUBSCRIBER_ROLE] = caller.role;
     await this.requireCallableCallbacks(subscription);
     return toWire(await this.storage.subscriptions.create(subscription));
   }
@@ -134,7 +135,14 @@ export class VtnOperations {
     await this.ownObject(caller, 'SUBSCRIPTION', id);
     const change = replacement('SUBSCRIPTION', subscriptionRequest, body, ['clientID']);
     await this.requireCallableCallbacks(body as Subscription);
-    return toWire(await this.storage.subscriptions.update(id, change));
+    const updated = await this.storage.subscriptions.update(id, (current) => {
+      const next = change(current);
+      // The role is its client's: its own update records it (older ones had none), a BL's keeps it.
+      const role = current.clientID === caller.clientID ? caller.role : current[SUBSCRIBER_ROLE];
+      if (role) next[SUBSCRIBER_ROLE] = role;
+      return next;
+    });
+    return toWire(updated);
   }
   async deleteSubscription(caller: Caller, id: string): Promise<WireObject> {
     await this.ownObject(caller, 'SUBSCRIPTION', id);
