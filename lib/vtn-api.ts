@@ -16,7 +16,7 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HANDLER_TIMEOUT_MS } from '../lambdas/core/deadline';
+import { CHALLENGING_RESOURCE, handlerTimeoutMs } from '../lambdas/core/deadline';
 import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
 import { BASE_PATH, FALLBACK_RESOURCE, RESOURCES, TOKEN_PATH } from '../lambdas/routes';
 import { vtnFunction } from './vtn-function';
@@ -42,11 +42,6 @@ export interface VtnApiProps {
   webhookTimeoutMs: number;
 }
 
-/** The resource whose writes send callbacks their echo challenge. */
-const CHALLENGING_RESOURCE = 'subscriptions';
-
-/** API Gateway gives up after 30 s. */
-const MAX_INTEGRATION_MS = 29_000;
 
 
 /** The HTTP API and one function per resource entry of the route table. */
@@ -122,7 +117,7 @@ export class VtnApi extends Construct {
         memorySize: 1024,
         // API Gateway gives up after 30 s. A request stops its work shortly before this
         // timeout and answers 503 (lambdas/core/deadline.ts); echo challenges get their own time.
-        timeout: Duration.millis(challenges ? Math.min(MAX_INTEGRATION_MS, HANDLER_TIMEOUT_MS + props.webhookTimeoutMs) : HANDLER_TIMEOUT_MS),
+        timeout: Duration.millis(handlerTimeoutMs(resource.name, props.webhookTimeoutMs)),
         logRetention: props.logRetention,
         logRemovalPolicy: props.logRemovalPolicy,
       });
