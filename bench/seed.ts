@@ -2,7 +2,7 @@ import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dyna
 import { Temporal } from 'temporal-polyfill';
 import { newObjectId } from '../lambdas/core/ids';
 import { hydrate } from '../lambdas/core/openadr/temporal-fields';
-import { EVENT_PROGRAM, type Program, type Report, type StoredObject, type Subscription, type Ven, type VtnEvent } from '../lambdas/core/openadr/types';
+import { EVENT_PROGRAM, SUBSCRIBER_ROLE, type Program, type Report, type StoredObject, type Subscription, type Ven, type VtnEvent } from '../lambdas/core/openadr/types';
 import type { VtnStorage } from '../lambdas/core/storage/port';
 import { entryItems } from '../lambdas/core/storage/dynamo/event-targets';
 import { toItem } from '../lambdas/core/storage/dynamo/item-codec';
@@ -84,8 +84,8 @@ export async function seed(client: DynamoDBClient, tableName: string, size: Data
     });
   });
 
-  const subscriptions = Array.from({ length: size.subscriptions }, (_, index) =>
-    hydrate<Subscription>('SUBSCRIPTION', {
+  const subscriptions = Array.from({ length: size.subscriptions }, (_, index) => {
+    const subscription = hydrate<Subscription>('SUBSCRIPTION', {
       id: newObjectId(),
       objectType: 'SUBSCRIPTION',
       createdDateTime: stamp,
@@ -102,8 +102,11 @@ export async function seed(client: DynamoDBClient, tableName: string, size: Data
         },
       ],
       targets: [pick(GROUPS)],
-    }),
-  );
+    });
+    // The anonymous caller (authentication off) is a BL.
+    subscription[SUBSCRIBER_ROLE] = 'BL';
+    return subscription;
+  });
 
   await writeAll(client, tableName, [...programs, ...events, ...subscriptions]);
   return {

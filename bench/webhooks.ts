@@ -6,10 +6,9 @@ import type { VtnConfig } from '../lambdas/core/config';
 import { newObjectId } from '../lambdas/core/ids';
 import { Logger } from '../lambdas/core/logger';
 import type { Change } from '../lambdas/core/notifications/change';
-import { Notifier, RetryPolicy } from '../lambdas/core/notifications/notifier';
+import { Notifier, RetryPolicy, type NotifierStorage } from '../lambdas/core/notifications/notifier';
 import type { Subscription } from '../lambdas/core/openadr/types';
 import { storageFor } from '../lambdas/core/runtime';
-import type { SubscriptionStore } from '../lambdas/core/storage/port';
 import type { DynamoMeter } from './meter';
 import { percentile } from './stats';
 
@@ -91,12 +90,12 @@ function eventCreation(programIDs: string[], index: number): Change {
 }
 
 /** A notifier as the settings describe it, counting what would be retried instead of retrying. */
-function countingNotifier(config: VtnConfig, subscriptions: SubscriptionStore): { notifier: Notifier; failures: () => number } {
+function countingNotifier(config: VtnConfig, storage: NotifierStorage): { notifier: Notifier; failures: () => number } {
   let failures = 0;
   const countFailure = async () => {
     failures++;
   };
-  const notifier = new Notifier(subscriptions, {
+  const notifier = new Notifier(storage, {
     webhook: { timeoutMs: config.webhooks.timeoutMs, allowPrivate: true, concurrency: config.webhooks.concurrency },
     retryPolicy: new RetryPolicy(config.webhooks.retryBaseMs, config.webhooks.maxAttempts),
     retries: { retryLater: countFailure, giveUp: countFailure },
@@ -121,7 +120,7 @@ export async function measureWebhooks(
   slowAnswerMs = 300,
 ): Promise<WebhookFigures> {
   const storage = storageFor(config, client);
-  const { notifier, failures } = countingNotifier(config, storage.subscriptions);
+  const { notifier, failures } = countingNotifier(config, storage);
   try {
     const first = meter.snapshot();
     await notifier.notify(eventCreation(programIDs, 0));
@@ -170,7 +169,8 @@ async function measureSlowReceiver(
     ...subscription,
     objectOperations: subscription.objectOperations.map((operation) => ({ ...operation, callbackUrl: operation.callbackUrl.replace(seededBase, slow.url) })),
   }));
-  const store = { all: async () => subscriptions } as SubscriptionStore;
+  // The seeded subscriptions are a BL's: no grant or program is looked up.
+  const store = { subscriptions: { all: async () => subscriptions } } as unknown as NotifierStorage;
   const { notifier, failures } = countingNotifier(config, store);
   try {
     const startedAt = performance.now();

@@ -31,7 +31,7 @@ function webhookNotifier(): Notifier {
     const deadLetterQueueUrl = process.env.WEBHOOK_DEAD_LETTER_QUEUE_URL;
     if (!retryQueueUrl || !deadLetterQueueUrl) throw new Error('WEBHOOK_RETRY_QUEUE_URL and WEBHOOK_DEAD_LETTER_QUEUE_URL must be set');
     const queues = { retryQueueUrl, deadLetterQueueUrl };
-    notifier = notifierFor(webhooks, storage.subscriptions, logger(), () => new SqsRetries(new SQSClient({}), queues));
+    notifier = notifierFor(webhooks, storage, logger(), () => new SqsRetries(new SQSClient({}), queues));
     notifiers.set(storage, notifier);
   }
   return notifier;

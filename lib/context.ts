@@ -7,7 +7,7 @@ export class ContextError extends Error {}
  * Stack settings from CDK context (`-c key=value` or cdk.json), each checked with a message
  * naming the key: stage, tableName, destroyOnRemoval, firstDeploy, tableIndexes, programCacheTtlMs,
  * eventCacheTtlMs, cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated),
- * notifierConcurrency; access tokens: tokenIssuer, tokenAudience, tokenLifetimeSeconds,
+ * webhookTimeoutMs, notifierConcurrency; access tokens: tokenIssuer, tokenAudience, tokenLifetimeSeconds,
  * tokenThrottleRate, tokenThrottleBurst, externalIssuer, externalJwksUrl, externalAudience,
  * externalScopePrefix, externalClientIdClaim, externalScopeClaim.
  */
@@ -35,6 +35,11 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
     // Half goes to the retry queue's pollers, which SQS takes between 2 and 1,000.
     throw new ContextError(`context notifierConcurrency must be 4 to 2001 (half goes to the retry queue, 2 to 1,000), got ${notifierConcurrency}`);
   }
+  const webhookTimeoutMs = count('webhookTimeoutMs');
+  // Deliveries must fit the notifier's invocation; echo challenges, API Gateway's 30 s.
+  if (webhookTimeoutMs !== undefined && (webhookTimeoutMs < 1_000 || webhookTimeoutMs > 30_000)) {
+    throw new ContextError(`context webhookTimeoutMs must be 1000 to 30000, got ${webhookTimeoutMs}`);
+  }
   const rateLimit = count('throttleRate');
   const burstLimit = count('throttleBurst');
   const tokenLifetimeSeconds = count('tokenLifetimeSeconds');
@@ -57,6 +62,7 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
     cacheCoherenceMs: count('cacheCoherenceMs'),
     throttle: rateLimit !== undefined || burstLimit !== undefined ? { rateLimit: rateLimit ?? 500, burstLimit: burstLimit ?? 1000 } : undefined,
     corsOrigins: text('corsOrigins')?.split(',').map((origin) => origin.trim()).filter(Boolean),
+    webhookTimeoutMs,
     notifierConcurrency,
     auth: {
       tokenIssuer: text('tokenIssuer'),

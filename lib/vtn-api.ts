@@ -16,7 +16,7 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HANDLER_TIMEOUT_MS } from '../lambdas/core/deadline';
+import { CHALLENGING_RESOURCE, handlerTimeoutMs } from '../lambdas/core/deadline';
 import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
 import { BASE_PATH, FALLBACK_RESOURCE, RESOURCES, TOKEN_PATH } from '../lambdas/routes';
 import { vtnFunction } from './vtn-function';
@@ -38,7 +38,10 @@ export interface VtnApiProps {
   authEnvironment: Record<string, string>;
   /** Requests per second to the token endpoint, each a slow hash, and the burst above it. */
   tokenThrottle: { rateLimit: number; burstLimit: number };
+  /** The webhook timeout, which the subscription function's echo challenges also get. */
+  webhookTimeoutMs: number;
 }
+
 
 
 /** The HTTP API and one function per resource entry of the route table. */
@@ -101,14 +104,20 @@ export class VtnApi extends Construct {
     const authEnvironment = { VTN_TOKEN_ISSUER: `${this.api.apiEndpoint}${BASE_PATH}`, VTN_TOKEN_PUBLIC_KEY: props.tokenKey.publicKey, ...props.authEnvironment };
     for (const resource of RESOURCES) {
       const signsTokens = resource.paths.includes(TOKEN_PATH);
+      const challenges = resource.name === CHALLENGING_RESOURCE;
       const fn = vtnFunction(this, pascal(resource.name), {
         entry: resource.name,
         table,
-        environment: { ...props.cacheEnvironment, ...authEnvironment, ...(signsTokens ? { VTN_TOKEN_KMS_KEY_ID: props.tokenKey.key.keyArn } : {}) },
+        environment: {
+          ...props.cacheEnvironment,
+          ...authEnvironment,
+          ...(signsTokens ? { VTN_TOKEN_KMS_KEY_ID: props.tokenKey.key.keyArn } : {}),
+          ...(challenges ? { VTN_WEBHOOK_TIMEOUT_MS: String(props.webhookTimeoutMs) } : {}),
+        },
         memorySize: 1024,
         // API Gateway gives up after 30 s. A request stops its work shortly before this
-        // timeout and answers 503 (lambdas/core/deadline.ts).
-        timeout: Duration.millis(HANDLER_TIMEOUT_MS),
+        // timeout and answers 503 (lambdas/core/deadline.ts); echo challenges get their own time.
+        timeout: Duration.millis(handlerTimeoutMs(resource.name, props.webhookTimeoutMs)),
         logRetention: props.logRetention,
         logRemovalPolicy: props.logRemovalPolicy,
       });

@@ -8,6 +8,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFIED_TYPES } from '../lambdas/core/notifications/stream-records';
+import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
 import { vtnFunction } from './vtn-function';
 
 export interface VtnNotificationsProps {
@@ -67,9 +68,13 @@ export class VtnNotifications extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
       reservedConcurrency: props.reservedConcurrency,
     });
-    // Subscriptions and cache counters are read from the table itself; no index, no write.
+    // Subscriptions, programs and cache counters are read from the table itself; no write.
     this.function.addToRolePolicy(
       new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], resources: [props.table.tableArn] }),
+    );
+    // A VEN subscriber's grant includes its ven's resources, found by the parent index.
+    this.function.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [`${props.table.tableArn}/index/${TABLE_LAYOUT.indexes.programID.indexName}`] }),
     );
     this.retryQueue.grantSendMessages(this.function);
     this.deadLetterQueue.grantSendMessages(this.function);

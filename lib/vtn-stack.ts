@@ -65,6 +65,8 @@ export class VtnStack extends Stack {
       VTN_CACHE_COHERENCE_MS: String(props.cacheCoherenceMs ?? 1_000),
     };
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    // The Definition recommends 10 to 30 s.
+    const webhookTimeoutMs = props.webhookTimeoutMs ?? 10_000;
     this.tokenKey = new VtnTokenKey(this, 'TokenKey', { table: this.table.table, logRetention, logRemovalPolicy: removalPolicy });
     this.api = new VtnApi(this, 'Api', {
       table: this.table.table,
@@ -76,11 +78,12 @@ export class VtnStack extends Stack {
       tokenKey: this.tokenKey,
       authEnvironment: authEnvironment(props.auth ?? {}),
       tokenThrottle: props.auth?.tokenThrottle ?? { rateLimit: 10, burstLimit: 20 },
+      webhookTimeoutMs,
     });
     this.notifications = new VtnNotifications(this, 'Notifications', {
       table: this.table.table,
       cacheEnvironment,
-      webhookTimeoutMs: props.webhookTimeoutMs ?? 5_000,
+      webhookTimeoutMs,
       logRetention,
       logRemovalPolicy: removalPolicy,
       reservedConcurrency: props.notifierConcurrency,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { HANDLER_TIMEOUT_MS } from '../lambdas/core/deadline';
+import { readConfig } from '../lambdas/core/config';
+import { HANDLER_TIMEOUT_MS, handlerTimeoutMs } from '../lambdas/core/deadline';
 import { BASE_PATH, FALLBACK_RESOURCE, matchRoute } from '../lambdas/routes';
 
 /**
@@ -24,7 +25,18 @@ export interface ApiRequest {
 
 export async function invokeApi(request: ApiRequest): Promise<APIGatewayProxyStructuredResultV2> {
   const { resource, event } = routeRequest(request);
-  return loadHandler(resource)(event, lambdaContext(event));
+  // As in the stack: the subscription function has room for echo challenges.
+  const timeoutMs = handlerTimeoutMs(resource, webhookTimeoutMs());
+  return loadHandler(resource)(event, lambdaContext(event, timeoutMs));
+}
+
+/** The configured webhook timeout; none when a setting is bad, which the handler then reports. */
+function webhookTimeoutMs(): number {
+  try {
+    return readConfig().webhooks.timeoutMs;
+  } catch {
+    return 0;
+  }
 }
 
 /** The entry that serves a request and the event API Gateway would send it. */

@@ -106,7 +106,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
     indexSettleMs: wholeNumber(env, 'VTN_INDEX_SETTLE_MS', 3_000),
     logLevel,
     webhooks: {
-      timeoutMs: wholeNumber(env, 'VTN_WEBHOOK_TIMEOUT_MS', 5_000),
+      timeoutMs: wholeNumber(env, 'VTN_WEBHOOK_TIMEOUT_MS', 10_000),
       allowPrivate: flag(env, 'VTN_WEBHOOK_ALLOW_PRIVATE'),
       retryBaseMs: wholeNumber(env, 'VTN_WEBHOOK_RETRY_BASE_MS', 10_000),
       maxAttempts: Math.max(1, wholeNumber(env, 'VTN_WEBHOOK_MAX_ATTEMPTS', 5)),

@@ -2,9 +2,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readConfig, type VtnConfig } from './config';
 import { dynamoClientFor } from './dynamodb-client';
 import { logger, resetLogger } from './logger';
+import { timeLeftMs } from './deadline';
 import { InProcessRetries } from './notifications/in-process-retries';
 import { notifierFor } from './notifications/notifier';
 import { NotifyingStorage } from './notifications/notifying-storage';
+import { WebhookClient } from './notifications/webhook-client';
 import { VtnOperations } from './operations/operations';
 import { DynamoStorage } from './storage/dynamo/dynamo-storage';
 import type { VtnStorage } from './storage/port';
@@ -22,6 +24,9 @@ interface Runtime {
 }
 
 let current: Runtime | undefined;
+
+/** Time a request keeps, after its callbacks' echo challenges, to store the subscription and answer. */
+const CHALLENGE_MARGIN_MS = 1_000;
 
 export function storageFor(config: VtnConfig, client: DynamoDBClient): DynamoStorage {
   return new DynamoStorage({
@@ -42,7 +47,10 @@ function runtime(): Runtime {
     const client = dynamoClientFor(config);
     const dynamoStorage = storageFor(config, client);
     const storage = config.webhooks.notifyInline ? notifyingInline(dynamoStorage, config) : dynamoStorage;
-    current = { config, client, storage, operations: new VtnOperations(storage, { allowPrivateCallbacks: config.webhooks.allowPrivate }) };
+    const verifier = new WebhookClient(config.webhooks);
+    // A challenge gets the delivery timeout, but must end before the request's own deadline.
+    const verifyCallback = (url: string) => verifier.verify(url, Math.max(1, Math.min(config.webhooks.timeoutMs, timeLeftMs() - CHALLENGE_MARGIN_MS)));
+    current = { config, client, storage, operations: new VtnOperations(storage, { allowPrivateCallbacks: config.webhooks.allowPrivate, verifyCallback }) };
   }
   return current;
 }
@@ -50,7 +58,7 @@ function runtime(): Runtime {
 /** Where there is no table stream (the local VTN), subscribers are notified from here after each write. */
 function notifyingInline(storage: VtnStorage, config: VtnConfig): VtnStorage {
   const log = logger();
-  const notifier = notifierFor(config.webhooks, storage.subscriptions, log, (redeliver) => new InProcessRetries(redeliver, log));
+  const notifier = notifierFor(config.webhooks, storage, log, (redeliver) => new InProcessRetries(redeliver, log));
   return new NotifyingStorage(storage, (change) => {
     notifier.notify(change).catch((error: unknown) => log.error('notification failed', { objectType: change.objectType, operation: change.operation, error }));
   });

@@ -98,9 +98,13 @@ describe('the functions', () => {
       const fn = template.toJSON().Resources[id].Properties;
       expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', LoggingConfig: { LogFormat: 'JSON' } });
       const signing = name === 'auth' ? ['VTN_TOKEN_KMS_KEY_ID'] : [];
+      const challenges = name === 'subscriptions' ? ['VTN_WEBHOOK_TIMEOUT_MS'] : [];
       expect(Object.keys(fn.Environment.Variables).sort()).toEqual(
-        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing].sort(),
+        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges].sort(),
       );
+      // Echo challenges wait up to the webhook timeout (10 s by default) within the request.
+      expect(fn.Timeout).toBe(name === 'subscriptions' ? 20 : 10);
+      if (name === 'subscriptions') expect(fn.Environment.Variables.VTN_WEBHOOK_TIMEOUT_MS).toBe('10000');
       expect(fn.Environment.Variables.VTN_PROGRAM_CACHE_TTL_MS).toBe('3600000');
     }
     const logGroups = template.findResources('AWS::Logs::LogGroup');
@@ -196,7 +200,7 @@ describe('webhook notifications', () => {
       MaximumRetryAttempts: 3,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf('AWS::SQS::Queue', 'NotificationsStreamFailureQueue'), 'Arn'] } } },
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { objectType: { S: ['PROGRAM', 'EVENT', 'SUBSCRIPTION'] } } } }) }] },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { objectType: { S: ['PROGRAM', 'EVENT', 'REPORT', 'SUBSCRIPTION', 'VEN', 'RESOURCE'] } } } }) }] },
     });
   });
 
@@ -215,14 +219,16 @@ describe('webhook notifications', () => {
     expect(queues.every((queue) => queue.Properties.SqsManagedSseEnabled === true)).toBe(true);
   });
 
-  test('the notifier may only read the table itself (no index, no write) and send to its queues', () => {
+  test('the notifier may only read the table and, for grants, its parent index (no write), and send to its queues', () => {
     const roleId = resources[notifier].Properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(resources)
       .filter((resource) => resource.Type === 'AWS::IAM::Policy' && resource.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     const tableStatements = statements.filter((statement) => JSON.stringify(statement.Action).includes('dynamodb:') && !JSON.stringify(statement.Resource).includes('Stream'));
     const tableActions = tableStatements.flatMap((statement) => [statement.Action].flat()).filter((action: string) => action !== 'dynamodb:ListStreams');
-    expect(tableActions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(tableActions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Query']);
+    const indexes = tableStatements.map((statement) => JSON.stringify(statement.Resource)).filter((resource) => resource.includes('/index/'));
+    expect(indexes).toEqual([expect.stringContaining(`/index/${TABLE_LAYOUT.indexes.programID.indexName}`)]);
     const writes = statements.flatMap((statement) => [statement.Action].flat()).filter((action: string) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(action));
     expect(writes).toEqual([]);
   });
@@ -332,6 +338,16 @@ describe('the first deploy and after', () => {
     expect(vtnStackProps((key) => (key === 'firstDeploy' ? 'true' : undefined)).firstDeploy).toBe(true);
     expect(vtnStackProps(() => undefined).firstDeploy).toBe(false);
     expect(() => vtnStackProps((key) => (key === 'firstDeploy' ? 'yes' : undefined))).toThrow(/firstDeploy/);
+  });
+
+  test('context: webhookTimeoutMs is 1 to 30 s, and reaches the notifier and the subscription function', () => {
+    expect(vtnStackProps((key) => (key === 'webhookTimeoutMs' ? '20000' : undefined)).webhookTimeoutMs).toBe(20000);
+    expect(vtnStackProps(() => undefined).webhookTimeoutMs).toBeUndefined();
+    expect(() => vtnStackProps((key) => (key === 'webhookTimeoutMs' ? '31000' : undefined))).toThrow(/webhookTimeoutMs must be 1000 to 30000/);
+    const functions = Object.values(synth({ webhookTimeoutMs: 20_000 }).template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties);
+    const timeouts = functions.filter((fn) => fn.Environment?.Variables?.VTN_WEBHOOK_TIMEOUT_MS === '20000').map((fn) => fn.Timeout);
+    // The notifier's, and the subscription function's, within API Gateway's 30 s.
+    expect(timeouts.sort()).toEqual([29, 60]);
   });
 
   test('context: notifierConcurrency is a whole number of at least 4', () => {

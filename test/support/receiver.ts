@@ -11,14 +11,31 @@ export interface Received {
 /** How the receiver answers the n-th request on a path (0-based); default 200. */
 export type Behaviour = (path: string, attempt: number) => number | 'hang';
 
+/** How the receiver answers an echo challenge on a path: as it should, or one of the ways to fail it. */
+export type EchoAnswer = 'echo' | 'wrong' | 'empty' | 'redirect' | 'hang';
+
 export interface ReceiverOptions {
   /** Answer this long after a request arrives. */
   answerAfterMs?: number;
+  /** How echo challenges are answered; by default with the value sent. */
+  echo?: (path: string) => EchoAnswer;
 }
 
-/** A webhook receiver on loopback that records what it is sent, and how much it had at once. */
+/** An echo challenge the receiver was sent: the path without its `echo` parameter. */
+export interface Challenge {
+  path: string;
+  value: string;
+  at: number;
+}
+
+/**
+ * A webhook receiver on loopback that records what it is sent, and how much it had at once. It
+ * answers echo challenges (a GET with `echo`) as `options.echo` says, apart from the notifications.
+ */
 export class Receiver {
   readonly received: Received[] = [];
+  /** Echo challenges, kept apart from the notifications in `received`. */
+  readonly challenges: Challenge[] = [];
   /** Requests being answered, connections open: now and at most. */
   readonly load = { requests: 0, maxRequests: 0, connections: 0, maxConnections: 0, totalConnections: 0 };
   private readonly attempts = new Map<string, number>();
@@ -35,6 +52,21 @@ export class Receiver {
       const load = receiver!.load;
       load.maxRequests = Math.max(load.maxRequests, ++load.requests);
       response.on('close', () => load.requests--);
+      const target = new URL(request.url ?? '/', 'http://receiver');
+      const value = target.searchParams.get('echo');
+      if (request.method === 'GET' && value !== null) {
+        target.searchParams.delete('echo');
+        const path = `${target.pathname}${target.search}`;
+        receiver!.challenges.push({ path, value, at: Date.now() });
+        const answer = options.echo?.(path) ?? 'echo';
+        if (answer === 'hang') {
+          receiver!.hanging.add(() => response.destroy());
+          return;
+        }
+        if (answer === 'redirect') response.writeHead(302, { location: `${request.url}&redirected=1` }).end();
+        else response.writeHead(200, { 'content-type': 'text/plain' }).end(answer === 'echo' ? value : answer === 'wrong' ? `not-${value}` : '');
+        return;
+      }
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', async () => {

@@ -81,16 +81,19 @@ const LOCAL_NAMES = new Set(['localhost', 'instance-data']);
 
 /**
  * Why a callback URL may not be used, judged on the URL alone (scheme, literal addresses and
- * local names); undefined when it may. Names are resolved and judged again at delivery.
+ * local names); undefined when it may. It must be https (Definition.md "Webhooks"); `allowPrivate`,
+ * the development switch, also lets http and private addresses pass. Names are resolved and
+ * judged again at the echo challenge and at delivery.
  */
 export function callbackUrlProblem(url: string, allowPrivate: boolean): string | undefined {
+  const schemes = allowPrivate ? 'an http or https' : 'an https';
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return 'must be an absolute http or https URL';
+    return `must be ${schemes.replace(/^an? /, 'an absolute ')} URL`;
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'must be an http or https URL';
+  if (parsed.protocol !== 'https:' && !(allowPrivate && parsed.protocol === 'http:')) return `must be ${schemes} URL`;
   if (allowPrivate) return undefined;
   // `localhost.` is `localhost` to a resolver: judge the name without its root dots.
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase().replace(/\.+$/, '');

@@ -7,6 +7,8 @@ export interface Change {
   objectType: StoredObjectType;
   operation: ChangeOperation;
   object: Record<string, unknown>;
+  /** A report's program (its event's when written), which the wire form does not carry. */
+  program?: string;
 }
 
 /** The spec's `notification`: what a callback receives. */

@@ -1,4 +1,7 @@
-import type { Subscription } from '../openadr/types';
+import { grantedOnly } from '../openadr/targets';
+import { SUBSCRIBER_ROLE, type Subscription } from '../openadr/types';
+import { BL_READER, mayRead, shownTo, type Reader } from '../operations/privacy';
+import type { Grant } from '../storage/port';
 import type { Change, DeliveryTarget, Notification } from './change';
 
 type Route = { subscription: Subscription; callbackUrl: string; bearerToken?: string | null };
@@ -27,19 +30,23 @@ function routesOf(subscriptions: readonly Subscription[]): Map<string, Route[]> 
   return index;
 }
 
-/** The program a changed object belongs to: a program is its own. */
+/** The program a changed object belongs to: a program is its own, a report's is its event's. */
 function programOf(change: Change): string | undefined {
   const object = change.object as { id?: string; programID?: string };
-  return change.objectType === 'PROGRAM' ? object.id : object.programID;
+  if (change.objectType === 'PROGRAM') return object.id;
+  if (change.objectType === 'REPORT') return change.program;
+  return object.programID;
 }
 
 /**
- * The notification of a change, as every subscriber may see it and as retries, dead letters and
- * logs carry it: a subscription goes without its callbacks' bearer tokens, which are its own.
+ * The notification of a change, as `reader` may see it and as retries, dead letters and logs
+ * carry it: a VEN learns only the granted targets of a program or event (in the object and in
+ * `targets`); a subscription goes without its callbacks' bearer tokens, which are its own.
  */
-export function notificationOf(change: Change): Notification {
-  const targets = (change.object as { targets?: string[] | null }).targets;
-  const object = change.objectType === 'SUBSCRIPTION' ? withoutBearerTokens(change.object) : change.object;
+export function notificationOf(change: Change, reader: Reader = BL_READER): Notification {
+  const shown = shownTo(reader, change.objectType, change.object);
+  const object = change.objectType === 'SUBSCRIPTION' ? withoutBearerTokens(shown) : shown;
+  const targets = (object as { targets?: string[] | null }).targets;
   return { objectType: change.objectType, operation: change.operation, object, targets: targets ?? null };
 }
 
@@ -49,30 +56,68 @@ function withoutBearerTokens(subscription: Record<string, unknown>): Record<stri
   return { ...subscription, objectOperations: objectOperations.map(({ bearerToken: _secret, ...operation }: Record<string, unknown>) => operation) };
 }
 
+/** Whose subscription it is: a BL's hears everything; a VEN's, or one from before roles were kept, what that client may read. */
+export function isBlSubscription(subscription: Subscription): boolean {
+  return subscription[SUBSCRIBER_ROLE] === 'BL';
+}
+
+/**
+ * The subscriptions with an objectOperations entry naming the change's object type and
+ * operation, and whose programID (when set) is the object's program: those privacy then judges.
+ */
+export function candidatesFor(change: Change, subscriptions: readonly Subscription[]): Subscription[] {
+  const routes = routesOf(subscriptions).get(`${change.objectType}#${change.operation}`) ?? [];
+  const program = programOf(change);
+  return [...new Set(routes.map((route) => route.subscription))].filter((subscription) => !subscription.programID || subscription.programID === program);
+}
+
+/** What the notifier looked up for privacy: subscribers' grants and an event's program. */
+export interface PrivacyContext {
+  /** Grants of the VEN clients among the candidates; a client missing here has none. */
+  grants: ReadonlyMap<string, Grant>;
+  /** An event's program's targets (null: the program is gone); undefined for other types. */
+  programTargets?: string[] | null;
+}
+
 /**
  * The deliveries a change calls for: every subscription with an objectOperations entry naming
- * the object type and the operation, whose programID (when set) is the object's program and
- * whose targets (when set) share one with the object's, as the Definition's response filtering
- * does; of a subscription, only its own client's subscriptions hear. One delivery per
- * subscription and callback URL.
+ * the object type and the operation, whose programID (when set) is the object's program, whose
+ * targets (when set; a VEN's narrowed to its granted ones) share one with the object's, as the
+ * Definition's response filtering does, and whose client may read the object (privacy.ts). One
+ * delivery per subscription and callback URL, with the notification as that client sees it.
  */
-export function deliveriesFor(change: Change, subscriptions: readonly Subscription[]): DeliveryTarget[] {
+export function deliveriesFor(change: Change, subscriptions: readonly Subscription[], privacy: PrivacyContext = { grants: new Map() }): DeliveryTarget[] {
   const routes = routesOf(subscriptions).get(`${change.objectType}#${change.operation}`) ?? [];
   const program = programOf(change);
   const objectTargets = (change.object as { targets?: string[] | null }).targets ?? [];
-  const notification = notificationOf(change);
+  const notifications = new Map<string, Notification | undefined>();
+  const notificationFor = (subscription: Subscription): Notification | undefined => {
+    const key = isBlSubscription(subscription) ? '' : `VEN ${subscription.clientID}`;
+    if (!notifications.has(key)) {
+      const reader = readerOf(subscription, privacy.grants);
+      notifications.set(key, mayRead(reader, change.objectType, change.object, privacy.programTargets) ? notificationOf(change, reader) : undefined);
+    }
+    return notifications.get(key);
+  };
   const seen = new Set<string>();
   const deliveries: DeliveryTarget[] = [];
-  const owner = change.objectType === 'SUBSCRIPTION' ? (change.object as { clientID?: string }).clientID : undefined;
   for (const { subscription, callbackUrl, bearerToken } of routes) {
-    // A subscription is its client's own: only that client's subscriptions hear of it.
-    if (change.objectType === 'SUBSCRIPTION' && subscription.clientID !== owner) continue;
     if (subscription.programID && subscription.programID !== program) continue;
-    if (subscription.targets?.length && !subscription.targets.some((target) => objectTargets.includes(target))) continue;
+    if (subscription.targets?.length) {
+      const reader = readerOf(subscription, privacy.grants);
+      const wanted = reader.role === 'VEN' ? grantedOnly(subscription.targets, reader.grant?.targets ?? []) : subscription.targets;
+      if (!wanted.some((target) => objectTargets.includes(target))) continue;
+    }
+    const notification = notificationFor(subscription);
+    if (!notification) continue;
     const key = `${subscription.id} ${callbackUrl}`;
     if (seen.has(key)) continue;
     seen.add(key);
     deliveries.push({ subscriptionID: subscription.id, callbackUrl, bearerToken, notification, attempt: 1 });
   }
   return deliveries;
+}
+
+function readerOf(subscription: Subscription, grants: ReadonlyMap<string, Grant>): Reader {
+  return isBlSubscription(subscription) ? BL_READER : { role: 'VEN', clientID: subscription.clientID, grant: grants.get(subscription.clientID) };
 }

@@ -1,9 +1,10 @@
 import { timeLeftMs } from '../deadline';
 import type { Logger } from '../logger';
 import { NotFoundError } from '../errors';
-import type { SubscriptionStore } from '../storage/port';
+import { programTargetsOf } from '../operations/privacy';
+import type { Grant, VtnStorage } from '../storage/port';
 import type { Change, Delivery, DeliveryTarget } from './change';
-import { deliveriesFor } from './matching';
+import { candidatesFor, deliveriesFor, isBlSubscription } from './matching';
 import { loggedUrl } from './log-redaction';
 import type { WebhookConfig } from '../config';
 import { WebhookClient, type WebhookOptions } from './webhook-client';
@@ -21,6 +22,12 @@ export interface DeadLetter extends Delivery {
   lastError: string;
   failedAt: string;
 }
+
+/**
+ * What the notifier reads: subscriptions, and for privacy the grants of VEN subscribers and an
+ * event's program; each cached and coherent, so a change costs no read once warm.
+ */
+export type NotifierStorage = Pick<VtnStorage, 'subscriptions' | 'programs' | 'grantOf'>;
 
 export interface NotifierOptions {
   webhook: WebhookOptions;
@@ -44,7 +51,8 @@ export class RetryPolicy {
 
 /**
  * Delivers a change to its subscribers: matching subscriptions come from the cached subscription
- * list (no read per change once warm); deliveries run side by side, each with its own timeout,
+ * list, and each VEN subscriber hears only of what it may read (operations/privacy.ts), judged
+ * with its cached grant (no read per change once warm); deliveries run side by side, each with its own timeout,
  * up to the client's concurrency, shared by every change and retry this notifier handles; each
  * failure goes to the retry scheduler.
  *
@@ -56,14 +64,21 @@ export class Notifier {
   private readonly client: WebhookClient;
 
   constructor(
-    private readonly subscriptions: SubscriptionStore,
+    private readonly storage: NotifierStorage,
     private readonly options: NotifierOptions,
   ) {
     this.client = new WebhookClient(options.webhook);
   }
 
   async notify(change: Change): Promise<{ delivered: number; failed: number }> {
-    const deliveries = deliveriesFor(change, await this.subscriptions.all());
+    const subscriptions = await this.storage.subscriptions.all();
+    const candidates = candidatesFor(change, subscriptions);
+    // Privacy needs the grants of the VEN clients that would hear, and an event's program.
+    const venClients = [...new Set(candidates.filter((subscription) => !isBlSubscription(subscription)).map((subscription) => subscription.clientID))];
+    const grants = new Map<string, Grant>(await Promise.all(venClients.map(async (clientID) => [clientID, await this.storage.grantOf(clientID)] as const)));
+    const programID = change.objectType === 'EVENT' ? (change.object as { programID?: string }).programID : undefined;
+    const programTargets = programID && venClients.length > 0 ? await programTargetsOf(this.storage, programID) : undefined;
+    const deliveries = deliveriesFor(change, subscriptions, { grants, programTargets });
     const results = await Promise.all(deliveries.map((delivery) => this.attempt(delivery)));
     const delivered = results.filter(Boolean).length;
     return { delivered, failed: results.length - delivered };
@@ -76,7 +91,7 @@ export class Notifier {
   async redeliver(delivery: Delivery): Promise<boolean> {
     let subscription;
     try {
-      subscription = await this.subscriptions.get(delivery.subscriptionID);
+      subscription = await this.storage.subscriptions.get(delivery.subscriptionID);
     } catch (error) {
       if (error instanceof NotFoundError) return this.drop(delivery, 'the subscription was deleted');
       throw error;
@@ -132,11 +147,11 @@ export class Notifier {
  */
 export function notifierFor(
   webhooks: WebhookConfig,
-  subscriptions: SubscriptionStore,
+  storage: NotifierStorage,
   logger: Logger,
   retries: (redeliver: (delivery: Delivery) => Promise<boolean>) => RetryScheduler,
 ): Notifier {
-  const notifier: Notifier = new Notifier(subscriptions, {
+  const notifier: Notifier = new Notifier(storage, {
     webhook: { timeoutMs: webhooks.timeoutMs, allowPrivate: webhooks.allowPrivate, concurrency: webhooks.concurrency },
     retryPolicy: new RetryPolicy(webhooks.retryBaseMs, webhooks.maxAttempts),
     retries: retries((delivery) => notifier.redeliver(delivery)),

@@ -1,32 +1,31 @@
 import { dehydrate } from '../openadr/temporal-fields';
-import type { StoredObject, StoredObjectType } from '../openadr/types';
+import { EVENT_PROGRAM, type StoredObject, type StoredObjectType } from '../openadr/types';
 import type { ObjectStore, VtnStorage } from '../storage/port';
 import type { Change } from './change';
 
 /**
  * A storage decorator that reports every successful create, update and delete as a Change,
  * after the write and without waiting for whoever listens. The local VTN notifies subscribers
- * through it, since dynalite has no streams; in AWS the table's stream does this job.
+ * through it, since dynalite has no streams; in AWS the table's stream does this job. Resources
+ * deleted with their ven are not reported here (the stream reports each).
  */
 export class NotifyingStorage implements VtnStorage {
   readonly programs: VtnStorage['programs'];
   readonly events: VtnStorage['events'];
   readonly subscriptions: VtnStorage['subscriptions'];
-  // VEN and RESOURCE changes are not notified yet: matching them needs per-client privacy.
   readonly vens: VtnStorage['vens'];
   readonly resources: VtnStorage['resources'];
-  readonly grantOf: VtnStorage['grantOf'];
-  // REPORT changes are not notified yet either: a report is for the BL and its own VEN only.
   readonly reports: VtnStorage['reports'];
+  readonly grantOf: VtnStorage['grantOf'];
 
   constructor(inner: VtnStorage, onChange: (change: Change) => void) {
-    this.vens = inner.vens;
-    this.reports = inner.reports;
-    this.resources = inner.resources;
     this.grantOf = (clientID) => inner.grantOf(clientID);
     this.programs = { ...notifying('PROGRAM', inner.programs, onChange), findByName: (name) => inner.programs.findByName(name) };
     this.events = notifying('EVENT', inner.events, onChange);
     this.subscriptions = { ...notifying('SUBSCRIPTION', inner.subscriptions, onChange), all: () => inner.subscriptions.all() };
+    this.vens = { ...notifying('VEN', inner.vens, onChange), findByClient: (clientID) => inner.vens.findByClient(clientID) };
+    this.resources = notifying('RESOURCE', inner.resources, onChange);
+    this.reports = notifying('REPORT', inner.reports, onChange);
   }
 }
 
@@ -36,7 +35,9 @@ function notifying<T extends StoredObject, Q>(
   onChange: (change: Change) => void,
 ): ObjectStore<T, Q> {
   const report = (operation: Change['operation'], object: T) => {
-    onChange({ objectType, operation, object: dehydrate(objectType, object) });
+    // A report's program is kept beside it, out of its wire form.
+    const program = object.objectType === 'REPORT' ? object[EVENT_PROGRAM] : undefined;
+    onChange({ objectType, operation, object: dehydrate(objectType, object), ...(program ? { program } : {}) });
     return object;
   };
   return {

@@ -1,11 +1,12 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { StoredObjectType } from '../openadr/types';
 import { wireFromItem, type Item } from '../storage/dynamo/item-codec';
+import { reportProgramOf } from '../storage/dynamo/report-keys';
 import { isTombstone } from '../storage/dynamo/versioned-items';
 import type { Change, ChangeOperation } from './change';
 
 const OPERATIONS: Record<string, ChangeOperation> = { INSERT: 'CREATE', MODIFY: 'UPDATE', REMOVE: 'DELETE' };
-export const NOTIFIED_TYPES: readonly StoredObjectType[] = ['PROGRAM', 'EVENT', 'SUBSCRIPTION'];
+export const NOTIFIED_TYPES: readonly StoredObjectType[] = ['PROGRAM', 'EVENT', 'REPORT', 'SUBSCRIPTION', 'VEN', 'RESOURCE'];
 
 /**
  * The change a stream record describes; undefined for bookkeeping items (name claims, counters)
@@ -19,5 +20,6 @@ export function changeFromStreamRecord(record: DynamoDBRecord): Change | undefin
   const image = (operation === 'DELETE' ? record.dynamodb?.OldImage : newImage) as Item | undefined;
   const objectType = image?.objectType?.S as StoredObjectType | undefined;
   if (!operation || !image || !objectType || !NOTIFIED_TYPES.includes(objectType) || !image.data) return undefined;
-  return { objectType, operation, object: wireFromItem(image) };
+  const program = objectType === 'REPORT' ? reportProgramOf(image) : undefined;
+  return { objectType, operation, object: wireFromItem(image), ...(program ? { program } : {}) };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -35,13 +36,14 @@ const systemResolve = (host: string) =>
   );
 
 /**
- * POSTs JSON notifications: at most `concurrency` at once per client (one client per instance),
+ * POSTs JSON notifications, and GETs the echo challenge of new callbacks: at most `concurrency` at once per client (one client per instance),
  * so a burst of deliveries cannot run the process out of file descriptors; the others wait for
  * a slot, which a slow callback holds for at most the timeout. Connections are kept alive for
  * the next delivery to the same host. Connects only to addresses that passed the address policy
  * after resolution, which every delivery does again: a new connection uses the very address
  * that was checked (so a second DNS answer cannot slip a private one in), and a kept one was
- * opened that way for the same host. Follows no redirects; success is a 2xx answer.
+ * opened that way for the same host. Follows no redirects; success is a 2xx answer. Plain http
+ * only with `allowPrivate`, the development switch.
  */
 export class WebhookClient {
   private readonly slots: ConcurrencyLimit;
@@ -63,9 +65,40 @@ export class WebhookClient {
    * deferred untried; one that found a slot free is always tried, so every call makes progress.
    */
   post(url: string, body: unknown, bearerToken: string | null | undefined, startBy = Infinity): Promise<DeliveryResult> {
-    return this.slots.run(async (waited) =>
-      waited && Date.now() > startBy ? { ok: false, error: 'no time left to try it', deferred: true } : this.send(url, body, bearerToken),
-    );
+    return this.slots.run(async (waited) => {
+      if (waited && Date.now() > startBy) return { ok: false, error: 'no time left to try it', deferred: true };
+      const payload = Buffer.from(JSON.stringify(body));
+      const headers = {
+        'content-type': 'application/json',
+        'content-length': payload.length,
+        ...(bearerToken ? { authorization: `Bearer ${bearerToken}` } : {}),
+      };
+      const { answer, ...result } = await this.send(url, 'POST', headers, payload, this.options.timeoutMs);
+      return result;
+    });
+  }
+
+  /**
+   * The echo challenge (Definition.md "Webhooks"): GET `url` with `echo=<random value>` added to
+   * its query; it must answer 200 with exactly that value as its body (white space around it
+   * aside), within `timeoutMs` (the delivery timeout by default), from an address the policy
+   * allows, without a redirect. Answers why it failed, or undefined when it passed.
+   */
+  async verify(url: string, timeoutMs = this.options.timeoutMs): Promise<string | undefined> {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return 'is not a URL';
+    }
+    const challenge = randomUUID();
+    target.searchParams.append('echo', challenge);
+    // A one-off: its connection is not kept for later.
+    const result = await this.slots.run(() => this.send(target.href, 'GET', { connection: 'close' }, undefined, timeoutMs));
+    if (!result.ok && result.status === undefined) return `did not answer the echo challenge: ${result.error}`;
+    if (result.status !== 200) return `answered the echo challenge with ${result.status}, not 200`;
+    if (result.answer?.trim() !== challenge) return 'did not answer the echo challenge with the value it was sent';
+    return undefined;
   }
 
   /** Closes kept connections (tests, benchmark). */
@@ -79,7 +112,13 @@ export class WebhookClient {
     return count;
   }
 
-  private async send(url: string, body: unknown, bearerToken: string | null | undefined): Promise<DeliveryResult> {
+  private async send(
+    url: string,
+    method: 'GET' | 'POST',
+    headers: Record<string, string | number>,
+    payload: Buffer | undefined,
+    timeoutMs: number,
+  ): Promise<DeliveryResult & { answer?: string }> {
     let target: URL;
     try {
       target = new URL(url);
@@ -87,13 +126,15 @@ export class WebhookClient {
       return { ok: false, error: 'invalid URL', refused: true };
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return { ok: false, error: `scheme ${target.protocol} refused`, refused: true };
+    // Callbacks written before https was required: plain http only with the development switch.
+    if (target.protocol === 'http:' && !this.options.allowPrivate) return { ok: false, error: 'http refused: callbacks must be https', refused: true };
 
     const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
     // One time budget for resolving and for the request: a slow resolver must not stretch it.
-    const deadline = Date.now() + this.options.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     let addresses: LookupAddress[];
     try {
-      addresses = await withinTime((this.options.resolve ?? systemResolve)(host), this.options.timeoutMs);
+      addresses = await withinTime((this.options.resolve ?? systemResolve)(host), timeoutMs);
     } catch (error) {
       return { ok: false, error: `cannot resolve ${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
     }
@@ -106,36 +147,39 @@ export class WebhookClient {
       else callback(null, allowed[0].address, allowed[0].family);
     };
 
-    const payload = Buffer.from(JSON.stringify(body));
     const requestOptions: RequestOptions = {
-      method: 'POST',
+      method,
       lookup: pinned,
       agent: this.agents[target.protocol],
-      headers: {
-        'content-type': 'application/json',
-        'content-length': payload.length,
-        'user-agent': 'openadr3-vtn-webhooks',
-        ...(bearerToken ? { authorization: `Bearer ${bearerToken}` } : {}),
-      },
+      headers: { 'user-agent': 'openadr3-vtn-webhooks', ...headers },
     };
-    return this.request(target, requestOptions, payload, deadline);
+    return this.request(target, requestOptions, payload, deadline, timeoutMs);
   }
 
-  private request(target: URL, options: RequestOptions, payload: Buffer, deadline: number): Promise<DeliveryResult> {
-    return new Promise<DeliveryResult>((resolve) => {
+  private request(
+    target: URL,
+    options: RequestOptions,
+    payload: Buffer | undefined,
+    deadline: number,
+    timeoutMs: number,
+  ): Promise<DeliveryResult & { answer?: string }> {
+    return new Promise((resolve) => {
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
       let request: ClientRequest;
       try {
         request = send(target, { ...options, signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) }, (response) => {
+          const chunks: Buffer[] = [];
           let received = 0;
-          // Drain (a little of) the answer so the socket is released; its content does not matter.
+          // Read (a little of) the answer so the socket is released; only a challenge reads its content.
           response.on('data', (chunk: Buffer) => {
             received += chunk.length;
             if (received > MAX_RESPONSE_BYTES) response.destroy();
+            else chunks.push(chunk);
           });
           response.on('close', () => {
             const status = response.statusCode ?? 0;
-            resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `answered ${status}` });
+            const answer = Buffer.concat(chunks).toString('utf8');
+            resolve(status >= 200 && status < 300 ? { ok: true, status, answer } : { ok: false, status, error: `answered ${status}` });
           });
         });
       } catch (error) {
@@ -146,11 +190,11 @@ export class WebhookClient {
       request.on('error', (error: NodeJS.ErrnoException) => {
         // A kept connection the callback had closed meanwhile: once more, on a new connection.
         if (request.reusedSocket && error.code === 'ECONNRESET') {
-          resolve(this.request(target, { ...options, agent: false }, payload, deadline));
+          resolve(this.request(target, { ...options, agent: false }, payload, deadline, timeoutMs));
           return;
         }
         const timedOut = error.name === 'AbortError' || error.name === 'TimeoutError';
-        resolve({ ok: false, error: timedOut ? `no answer within ${this.options.timeoutMs} ms` : error.message });
+        resolve({ ok: false, error: timedOut ? `no answer within ${timeoutMs} ms` : error.message });
       });
       request.end(payload);
     });

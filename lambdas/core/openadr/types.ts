@@ -56,6 +56,14 @@ export interface ObjectOperation extends Open {
   bearerToken?: string | null;
 }
 
+/**
+ * The role of the client a subscription belongs to, which decides what it hears of (a BL all, a
+ * VEN what it may read). Kept beside the subscription, not in it (a symbol key: never
+ * serialised), since the notifier has no token to learn it from. Absent on subscriptions written
+ * before it was kept: those count as a VEN's.
+ */
+export const SUBSCRIBER_ROLE: unique symbol = Symbol('subscriberRole');
+
 export interface Subscription extends ObjectMetadata, Open {
   objectType: 'SUBSCRIPTION';
   clientID: string;
@@ -63,6 +71,7 @@ export interface Subscription extends ObjectMetadata, Open {
   programID?: string;
   objectOperations: ObjectOperation[];
   targets?: string[] | null;
+  [SUBSCRIBER_ROLE]?: 'BL' | 'VEN';
 }
 
 /** A VEN's registration; its targets are the ones granted to its client (only a BL sets them). */

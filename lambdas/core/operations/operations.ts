@@ -2,12 +2,13 @@ import { Temporal } from 'temporal-polyfill';
 import { SCOPES, type Role, type Scope } from '../auth/scopes';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { callbackUrlProblem } from '../notifications/address-policy';
-import { grantedOnly, visibleUnder } from '../openadr/targets';
-import { EVENT_PROGRAM, type ObjectByType, type Program, type StoredObjectType, type Report, type Resource, type Subscription, type Ven, type VtnEvent } from '../openadr/types';
+import { grantedOnly } from '../openadr/targets';
+import { EVENT_PROGRAM, SUBSCRIBER_ROLE, type ObjectByType, type Resource, type StoredObject, type StoredObjectType, type Subscription, type Ven } from '../openadr/types';
 import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/validation';
 import type { EventQuery, Grant, ProgramQuery, ReportQuery, ResourceQuery, SubscriptionQuery, VenQuery, VtnStorage } from '../storage/port';
 import { SORTABLE_RANGE } from '../time/temporal';
 import { newObject, replacement, toWire, type WireObject } from './objects';
+import { BL_READER, mayRead, programTargetsOf, shownTo, type Reader } from './privacy';
 
 /** Event search as a client asks for it: `active` means "not yet ended at the time of asking". */
 export type EventSearch = Omit<EventQuery, 'activeAt'> & { active?: boolean };
@@ -23,8 +24,10 @@ export interface Caller {
 export const ANONYMOUS: Caller = { clientID: 'anonymous', role: 'BL', scopes: SCOPES };
 
 export interface OperationsOptions {
-  /** Accept callback URLs on loopback, private and link-local addresses (local development). */
+  /** Accept http callback URLs, and those on loopback, private and link-local addresses (local development). */
   allowPrivateCallbacks: boolean;
+  /** Sends a callback URL the echo challenge; answers why it failed, or undefined when it passed. */
+  verifyCallback: (callbackUrl: string) => Promise<string | undefined>;
 }
 
 /**
@@ -37,19 +40,22 @@ export interface OperationsOptions {
 export class VtnOperations {
   constructor(
     private readonly storage: VtnStorage,
-    private readonly options: OperationsOptions = { allowPrivateCallbacks: false },
+    private readonly options: OperationsOptions,
   ) {}
 
   // programs and events: a BL sees all; a VEN those its grant reaches, with only granted targets
   async listPrograms(caller: Caller, query: ProgramQuery): Promise<WireObject[]> {
-    const audience = await this.audienceOf(caller);
+    const reader = await this.readerOf(caller);
+    const audience = audienceOf(reader);
     const targets = narrowedTargets(query.targets, audience);
     if (targets?.length === 0) return [];
-    return (await this.storage.programs.list({ ...query, targets, audience })).map((program) => shownTo(audience, program));
+    return (await this.storage.programs.list({ ...query, targets, audience })).map((program) => shownTo(reader, 'PROGRAM', toWire(program)));
   }
   async getProgram(caller: Caller, id: string): Promise<WireObject> {
-    const audience = await this.audienceOf(caller);
-    return shownTo(audience, await this.visibleProgram(audience, id));
+    const reader = await this.readerOf(caller);
+    const program = await this.storage.programs.get(id);
+    if (!mayRead(reader, 'PROGRAM', program)) throw new NotFoundError('PROGRAM', id);
+    return shownTo(reader, 'PROGRAM', toWire(program));
   }
   async createProgram(_caller: Caller, body: unknown): Promise<WireObject> {
     return toWire(await this.storage.programs.create(newObject('PROGRAM', programRequest, body)));
@@ -73,23 +79,20 @@ export class VtnOperations {
       dateStart: dateStart && (compare(dateStart, earliest) < 0 ? earliest : dateStart),
       dateEnd: dateEnd && (compare(dateEnd, latest) > 0 ? latest : dateEnd),
     };
-    const audience = await this.audienceOf(caller);
+    const reader = await this.readerOf(caller);
+    const audience = audienceOf(reader);
     const targets = narrowedTargets(query.targets, audience);
     if (targets?.length === 0) return [];
     const activeAt = active ? Temporal.Now.instant() : undefined;
-    return (await this.storage.events.list({ ...query, ...range, targets, activeAt, audience })).map((event) => shownTo(audience, event));
+    return (await this.storage.events.list({ ...query, ...range, targets, activeAt, audience })).map((event) => shownTo(reader, 'EVENT', toWire(event)));
   }
   async getEvent(caller: Caller, id: string): Promise<WireObject> {
-    const audience = await this.audienceOf(caller);
+    const reader = await this.readerOf(caller);
     const event = await this.storage.events.get(id);
-    if (audience && !visibleUnder(event.targets, audience.targets)) throw new NotFoundError('EVENT', id);
-    try {
-      await this.visibleProgram(audience, event.programID);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError('EVENT', id);
-      throw error;
-    }
-    return shownTo(audience, event);
+    // An event whose program is gone is gone too, also for a BL.
+    const programTargets = await programTargetsOf(this.storage, event.programID);
+    if (programTargets === null || !mayRead(reader, 'EVENT', event, programTargets)) throw new NotFoundError('EVENT', id);
+    return shownTo(reader, 'EVENT', toWire(event));
   }
   async createEvent(_caller: Caller, body: unknown): Promise<WireObject> {
     const event = newObject('EVENT', eventRequest, body);
@@ -106,15 +109,9 @@ export class VtnOperations {
     return toWire(await this.storage.events.delete(id));
   }
 
-  /** A VEN's grant; none (no restriction) for a BL. */
-  private async audienceOf(caller: Caller): Promise<Grant | undefined> {
-    return caller.role === 'BL' ? undefined : this.storage.grantOf(caller.clientID);
-  }
-
-  private async visibleProgram(audience: Grant | undefined, id: string): Promise<Program> {
-    const program = await this.storage.programs.get(id);
-    if (audience && !visibleUnder(program.targets, audience.targets)) throw new NotFoundError('PROGRAM', id);
-    return program;
+  /** The caller as privacy judges it: a VEN with its grant. */
+  private async readerOf(caller: Caller): Promise<Reader> {
+    return caller.role === 'BL' ? BL_READER : { role: 'VEN', clientID: caller.clientID, grant: await this.storage.grantOf(caller.clientID) };
   }
 
   // subscriptions: a VEN sees only its own (by clientID); a BL sees all
@@ -130,14 +127,22 @@ export class VtnOperations {
   }
   async createSubscription(caller: Caller, body: unknown): Promise<WireObject> {
     const subscription = newObject('SUBSCRIPTION', subscriptionRequest, body, { clientID: caller.clientID });
-    this.requireCallableCallbacks(subscription);
+    subscription[SUBSCRIBER_ROLE] = caller.role;
+    await this.requireCallableCallbacks(subscription);
     return toWire(await this.storage.subscriptions.create(subscription));
   }
   async updateSubscription(caller: Caller, id: string, body: unknown): Promise<WireObject> {
     await this.ownObject(caller, 'SUBSCRIPTION', id);
     const change = replacement('SUBSCRIPTION', subscriptionRequest, body, ['clientID']);
-    this.requireCallableCallbacks(body as Subscription);
-    return toWire(await this.storage.subscriptions.update(id, change));
+    await this.requireCallableCallbacks(body as Subscription);
+    const updated = await this.storage.subscriptions.update(id, (current) => {
+      const next = change(current);
+      // The role is its client's: its own update records it (older ones had none), a BL's keeps it.
+      const role = current.clientID === caller.clientID ? caller.role : current[SUBSCRIBER_ROLE];
+      if (role) next[SUBSCRIBER_ROLE] = role;
+      return next;
+    });
+    return toWire(updated);
   }
   async deleteSubscription(caller: Caller, id: string): Promise<WireObject> {
     await this.ownObject(caller, 'SUBSCRIPTION', id);
@@ -210,14 +215,14 @@ export class VtnOperations {
       requireRequestType(caller, accepted, 'VEN');
       return caller.role === 'BL' ? { clientID: accepted.clientID } : {};
     });
-    const own = ownedBy<Ven>(caller, 'VEN', id);
+    const own = await this.stillReadable<Ven>(caller, 'VEN', id);
     const updated = await this.storage.vens.update(id, (current) => change(own(current)));
     if (updated.clientID !== before.clientID) await this.handResourcesTo(updated);
     return toWire(updated);
   }
   async deleteVen(caller: Caller, id: string): Promise<WireObject> {
     await this.ownObject(caller, 'VEN', id);
-    return toWire(await this.storage.vens.delete(id, ownedBy<Ven>(caller, 'VEN', id)));
+    return toWire(await this.storage.vens.delete(id, await this.stillReadable<Ven>(caller, 'VEN', id)));
   }
 
   /** A resource's clientID is its ven's: a ven given to another client takes its resources along. */
@@ -264,31 +269,33 @@ export class VtnOperations {
       return {};
     });
     const ven = await this.resourceVen(caller, venID, body);
-    const own = await this.ownResource(caller, id);
+    const own = await this.stillReadable<Resource>(caller, 'RESOURCE', id);
     return toWire(await this.storage.resources.update(id, (current) => ({ ...change(own(current)), clientID: ven.clientID })));
   }
   async deleteResource(caller: Caller, id: string): Promise<WireObject> {
     await this.visibleResource(caller, id);
-    return toWire(await this.storage.resources.delete(id, await this.ownResource(caller, id)));
+    return toWire(await this.storage.resources.delete(id, await this.stillReadable<Resource>(caller, 'RESOURCE', id)));
   }
 
   /** Another client's ven, subscription or report does not exist for a VEN (Definition.md "VEN created object privacy"). */
   private async ownObject<K extends 'VEN' | 'SUBSCRIPTION' | 'REPORT'>(caller: Caller, objectType: K, id: string): Promise<ObjectByType[K]> {
     const stores = { VEN: this.storage.vens, SUBSCRIPTION: this.storage.subscriptions, REPORT: this.storage.reports };
     const object = (await stores[objectType].get(id)) as ObjectByType[K];
-    if (caller.role === 'VEN' && object.clientID !== caller.clientID) throw new NotFoundError(objectType, id);
+    // Ownership needs no grant.
+    const reader: Reader = caller.role === 'BL' ? BL_READER : { role: 'VEN', clientID: caller.clientID };
+    if (!mayRead(reader, objectType, object)) throw new NotFoundError(objectType, id);
     return object;
   }
 
   /**
-   * The check, run on the very version written, that a VEN's resource is still of its ven: a BL
-   * may move it to another between the VEN's read and its write.
+   * The check, run on the very version written, that the caller may still read the object: a BL
+   * may give a ven to another client, or move a resource to another ven, between the caller's
+   * read and its write.
    */
-  private async ownResource(caller: Caller, id: string): Promise<(current: Resource) => Resource> {
-    if (caller.role === 'BL') return (current) => current;
-    const { venID } = await this.storage.grantOf(caller.clientID);
+  private async stillReadable<T extends StoredObject>(caller: Caller, objectType: StoredObjectType, id: string): Promise<(current: T) => T> {
+    const reader = await this.readerOf(caller);
     return (current) => {
-      if (current.venID !== venID) throw new NotFoundError('RESOURCE', id);
+      if (!mayRead(reader, objectType, current)) throw new NotFoundError(objectType, id);
       return current;
     };
   }
@@ -296,7 +303,7 @@ export class VtnOperations {
   /** A VEN sees the resources of its own ven only. */
   private async visibleResource(caller: Caller, id: string): Promise<Resource> {
     const resource = await this.storage.resources.get(id);
-    return (await this.ownResource(caller, id))(resource);
+    return (await this.stillReadable<Resource>(caller, 'RESOURCE', id))(resource);
   }
 
   /**
@@ -317,13 +324,26 @@ export class VtnOperations {
     return ven;
   }
 
-  /** Callbacks must be http(s) and, unless allowed, not aim at local or private addresses (SSRF). */
-  private requireCallableCallbacks(subscription: Pick<Subscription, 'objectOperations'>): void {
-    const issues = subscription.objectOperations.flatMap((operation, index) => {
+  /**
+   * Callbacks must be https (http too when private addresses are allowed) and, unless allowed, not
+   * aim at local or private addresses (SSRF); then each distinct URL must answer the echo challenge
+   * (Definition.md "Webhooks"), all at once, before anything is stored.
+   */
+  private async requireCallableCallbacks(subscription: Pick<Subscription, 'objectOperations'>): Promise<void> {
+    const field = (index: number) => `objectOperations[${index}].callbackUrl`;
+    const operations = subscription.objectOperations;
+    const issues = operations.flatMap((operation, index) => {
       const reason = callbackUrlProblem(operation.callbackUrl, this.options.allowPrivateCallbacks);
-      return reason ? [{ field: `objectOperations[${index}].callbackUrl`, reason }] : [];
+      return reason ? [{ field: field(index), reason }] : [];
     });
     if (issues.length > 0) throw new InvalidInputError(issues);
+    const urls = [...new Set(operations.map((operation) => operation.callbackUrl))];
+    const problems = new Map(await Promise.all(urls.map(async (url) => [url, await this.options.verifyCallback(url)] as const)));
+    const failed = operations.flatMap((operation, index) => {
+      const reason = problems.get(operation.callbackUrl);
+      return reason ? [{ field: field(index), reason }] : [];
+    });
+    if (failed.length > 0) throw new InvalidInputError(failed);
   }
 
   /** An event must name a program that exists. */
@@ -335,17 +355,6 @@ export class VtnOperations {
       throw error;
     }
   }
-}
-
-/**
- * The check, run on the very version written, that a VEN's own object is still its own: a BL may
- * give a ven to another client between the VEN's read and its write.
- */
-function ownedBy<T extends { clientID: string }>(caller: Caller, objectType: StoredObjectType, id: string): (current: T) => T {
-  return (current) => {
-    if (caller.role === 'VEN' && current.clientID !== caller.clientID) throw new NotFoundError(objectType, id);
-    return current;
-  };
 }
 
 /** A BL sends the BL_ request type, a VEN the VEN_ one, which sets no targets. */
@@ -360,11 +369,9 @@ function narrowedTargets(requested: string[] | undefined, audience: Grant | unde
   return requested?.length && audience ? grantedOnly(requested, audience.targets) : requested;
 }
 
-/** The object as a caller may see it: a VEN learns only the targets it was granted. */
-function shownTo(audience: Grant | undefined, object: Program | VtnEvent): WireObject {
-  const wire = toWire(object);
-  if (audience && Array.isArray(wire.targets) && wire.targets.length > 0) wire.targets = grantedOnly(wire.targets as string[], audience.targets);
-  return wire;
+/** A VEN's grant, which storage queries filter by; none (no restriction) for a BL. */
+function audienceOf(reader: Reader): Grant | undefined {
+  return reader.role === 'VEN' ? (reader.grant ?? { targets: [] }) : undefined;
 }
 
 /** The subscription query's filters, as storage applies them: each given filter must hold. */

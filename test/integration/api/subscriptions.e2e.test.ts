@@ -1,19 +1,28 @@
 import { ApiClient, itAnswersAsTheSpecSays } from '../../support/api-client';
+import { Receiver } from '../../support/receiver';
+
+// Callbacks answer their echo challenge from a receiver on loopback, which only this setting allows.
+process.env.VTN_WEBHOOK_ALLOW_PRIVATE = 'true';
 
 let api: ApiClient;
+let receiver: Receiver;
 let programID: string;
 beforeAll(async () => {
+  receiver = await Receiver.start();
   api = await ApiClient.start();
   programID = (await api.post('/programs', { programName: 'subscriptions-e2e' })).body.id;
 });
-afterAll(() => api.close());
+afterAll(async () => {
+  await api.close();
+  await receiver.close();
+});
 
 const ids = (objects: { id: string }[]) => objects.map((object) => object.id);
 
 function subscription(fields: Record<string, unknown> = {}) {
   return {
     clientName: 'ven-1',
-    objectOperations: [{ objects: ['EVENT'], operations: ['CREATE', 'UPDATE'], callbackUrl: 'https://ven.example.com/hook', bearerToken: 'secret' }],
+    objectOperations: [{ objects: ['EVENT'], operations: ['CREATE', 'UPDATE'], callbackUrl: `${receiver.url}/hook`, bearerToken: 'secret' }],
     ...fields,
   };
 }
@@ -47,7 +56,7 @@ describe('subscriptions', () => {
         '/subscriptions',
         subscription({
           clientName: 'filter-b',
-          objectOperations: [{ objects: ['PROGRAM', 'SUBSCRIPTION'], operations: ['DELETE'], callbackUrl: 'https://ven.example.com/b' }],
+          objectOperations: [{ objects: ['PROGRAM', 'SUBSCRIPTION'], operations: ['DELETE'], callbackUrl: `${receiver.url}/b` }],
         }),
       )
     ).body;

@@ -11,7 +11,7 @@ describe('readConfig', () => {
       cacheCoherenceMs: 1_000,
       indexSettleMs: 3_000,
       logLevel: 'info',
-      webhooks: { timeoutMs: 5_000, allowPrivate: false, retryBaseMs: 10_000, maxAttempts: 5, concurrency: 128, notifyInline: false },
+      webhooks: { timeoutMs: 10_000, allowPrivate: false, retryBaseMs: 10_000, maxAttempts: 5, concurrency: 128, notifyInline: false },
       auth: { enabled: true, issuer: 'openadr3-vtn', audience: 'openadr3-vtn', tokenLifetimeSeconds: 3_600, publicKey: undefined, kmsKeyId: undefined, external: undefined },
     });
   });

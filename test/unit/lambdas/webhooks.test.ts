@@ -2,6 +2,7 @@ import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, QueryCommand } fro
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { SUBSCRIBER_ROLE } from '../../../lambdas/core/openadr/types';
 import { resetRuntime } from '../../../lambdas/core/runtime';
 import { toItem } from '../../../lambdas/core/storage/dynamo/item-codec';
 import { handler } from '../../../lambdas/webhooks';
@@ -34,6 +35,9 @@ const healthy = aSubscription({
   objectOperations: [{ objects: ['EVENT'], operations: ['CREATE', 'DELETE'], callbackUrl: '', bearerToken: 'tok' }],
 });
 const down = aSubscription({ id: 'sub-down', objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: '' }] });
+// A BL's: these tests are about the stream and the queues, not privacy.
+healthy[SUBSCRIBER_ROLE] = 'BL';
+down[SUBSCRIBER_ROLE] = 'BL';
 
 beforeEach(() => {
   dynamo.reset();
@@ -145,9 +149,11 @@ describe('with many deliveries at once (concurrency 3)', () => {
 
   /** `count` subscriptions to event creations, their callbacks on the slow receiver. */
   function slowSubscribers(count: number) {
-    const subscriptions = Array.from({ length: count }, (_, index) =>
-      aSubscription({ id: `sub-slow-${index}`, objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: `${slow.url}/slow-${index}` }] }),
-    );
+    const subscriptions = Array.from({ length: count }, (_, index) => {
+      const subscription = aSubscription({ id: `sub-slow-${index}`, objectOperations: [{ objects: ['EVENT'], operations: ['CREATE'], callbackUrl: `${slow.url}/slow-${index}` }] });
+      subscription[SUBSCRIBER_ROLE] = 'BL';
+      return subscription;
+    });
     dynamo.on(QueryCommand).resolves({ Items: subscriptions.map((subscription) => toItem(subscription, 1)) });
   }
   const creations = (count: number) =>

@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { InvalidInputError, PayloadTooLargeError } from '../../errors';
 import { dehydrate, hydrate } from '../../openadr/temporal-fields';
 import { eventSpan } from '../../openadr/timing';
-import { EVENT_PROGRAM, type Program, type Report, type Resource, type StoredObject, type StoredObjectType, type Subscription, type Ven, type VtnEvent } from '../../openadr/types';
+import { EVENT_PROGRAM, SUBSCRIBER_ROLE, type Program, type Report, type Resource, type StoredObject, type StoredObjectType, type Subscription, type Ven, type VtnEvent } from '../../openadr/types';
 import { hasSortableYear, sortableDateTime } from '../../time/temporal';
 import { reportIndexAttributes, reportProgramOf } from './report-keys';
 
@@ -24,6 +24,9 @@ export const VEN_CLIENT_CLAIM = 'VEN_CLIENT';
 /** Keyed by resourceKey: a name is unique within its ven only. */
 export const RESOURCE_NAME_CLAIM = 'RESOURCE_NAME';
 export const PENDING_VEN_PURGE = 'VEN_PURGE';
+
+/** The item attribute holding a subscription's SUBSCRIBER_ROLE. */
+const SUBSCRIBER_ROLE_ATTRIBUTE = 'subscriberRole';
 
 /** DynamoDB's item limit is 400 KB; leave room for the index attributes. */
 export const MAX_DATA_BYTES = 380 * 1024;
@@ -129,6 +132,7 @@ function indexAttributes(object: StoredObject): Record<string, unknown> {
         clientName: subscription.clientName,
         objects: nonEmpty([...new Set(subscription.objectOperations.flatMap((op) => op.objects))]),
         targets: nonEmpty(subscription.targets),
+        [SUBSCRIBER_ROLE_ATTRIBUTE]: subscription[SUBSCRIBER_ROLE],
       };
     }
     case 'VEN': {
@@ -173,6 +177,8 @@ export function fromItem<T extends StoredObject>(item: Item): T {
   const object = hydrate<T>(item.objectType.S as StoredObjectType, wireFromItem(item));
   // Kept beside the report's data, not in it.
   if (object.objectType === 'REPORT') (object as Report)[EVENT_PROGRAM] = reportProgramOf(item);
+  const role = item[SUBSCRIBER_ROLE_ATTRIBUTE]?.S;
+  if (object.objectType === 'SUBSCRIPTION' && (role === 'BL' || role === 'VEN')) (object as Subscription)[SUBSCRIBER_ROLE] = role;
   return object;
 }
 

@@ -40,17 +40,26 @@ test('callbackUrlProblem judges a literal address however the URL writes it', ()
 
 test('callbackUrlProblem judges a name without its trailing dots, and refuses the metadata names', () => {
   for (const url of [
-    'http://localhost./cb',
-    'http://localhost../cb',
-    'http://api.localhost./cb',
-    'http://metadata.google.internal./',
-    'http://instance-data/latest/meta-data/',
-    'http://instance-data./latest/meta-data/',
-    'http://INSTANCE-DATA.ec2.internal/',
-    'http://127.0.0.1./cb',
+    'https://localhost./cb',
+    'https://localhost../cb',
+    'https://api.localhost./cb',
+    'https://metadata.google.internal./',
+    'https://instance-data/latest/meta-data/',
+    'https://instance-data./latest/meta-data/',
+    'https://INSTANCE-DATA.ec2.internal/',
+    'https://127.0.0.1./cb',
   ]) {
     expect([url, callbackUrlProblem(url, false)]).toEqual([url, expect.stringContaining('must not point at')]);
   }
   expect(callbackUrlProblem('https://ven.example.com./cb', false)).toBeUndefined();
   expect(callbackUrlProblem('https://instance-data.example.com/cb', false)).toBeUndefined();
+});
+
+test('callbackUrlProblem wants https; only the development switch lets http pass', () => {
+  expect(callbackUrlProblem('http://ven.example.com/cb', false)).toBe('must be an https URL');
+  expect(callbackUrlProblem('ftp://ven.example.com/cb', false)).toBe('must be an https URL');
+  expect(callbackUrlProblem('not a url', false)).toBe('must be an absolute https URL');
+  expect(callbackUrlProblem('https://ven.example.com/cb', false)).toBeUndefined();
+  expect(callbackUrlProblem('http://ven.example.com/cb', true)).toBeUndefined();
+  expect(callbackUrlProblem('ftp://ven.example.com/cb', true)).toBe('must be an http or https URL');
 });

@@ -1,6 +1,6 @@
 import { Logger } from '../../../../lambdas/core/logger';
 import type { Subscription } from '../../../../lambdas/core/openadr/types';
-import type { SubscriptionStore } from '../../../../lambdas/core/storage/port';
+import type { ProgramStore, SubscriptionStore } from '../../../../lambdas/core/storage/port';
 import { InProcessRetries } from '../../../../lambdas/core/notifications/in-process-retries';
 import { notifierFor } from '../../../../lambdas/core/notifications/notifier';
 import { dehydrate } from '../../../../lambdas/core/openadr/temporal-fields';
@@ -18,7 +18,7 @@ function notifierOver(subscriptions: Subscription[], lines: string[]) {
   const store = { all: async () => subscriptions, get: async (id: string) => subscriptions.find((s) => s.id === id)! } as unknown as SubscriptionStore;
   const logger = new Logger('debug', {}, (line) => lines.push(line));
   const config = { timeoutMs: 1000, allowPrivate: true, retryBaseMs: 10, maxAttempts: 1, concurrency: 4, notifyInline: true };
-  return notifierFor(config, store, logger, (redeliver) => new InProcessRetries(redeliver, logger));
+  return notifierFor(config, { subscriptions: store, programs: {} as ProgramStore, grantOf: async () => ({ targets: [] }) }, logger, (redeliver) => new InProcessRetries(redeliver, logger));
 }
 
 test("a subscription's bearer token is in no notification of it and in no log line", async () => {

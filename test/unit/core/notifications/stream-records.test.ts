@@ -1,8 +1,10 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { changeFromStreamRecord } from '../../../../lambdas/core/notifications/stream-records';
 import { entryItems } from '../../../../lambdas/core/storage/dynamo/event-targets';
-import { toItem } from '../../../../lambdas/core/storage/dynamo/item-codec';
-import { aProgram, anEvent, aReport } from '../../../support/fixtures';
+import { fromItem, toItem } from '../../../../lambdas/core/storage/dynamo/item-codec';
+import { SUBSCRIBER_ROLE, type Subscription } from '../../../../lambdas/core/openadr/types';
+import { aProgram, anEvent, aReport, aSubscription } from '../../../support/fixtures';
+import { aResource, aVen } from '../../../support/ven-fixtures';
 
 const program = aProgram({ programName: 'Streamed' });
 const item = toItem(program, 1);
@@ -28,11 +30,20 @@ test('creates, updates and deletes of objects map one to one', () => {
   expect(changeFromStreamRecord(record('REMOVE', { OldImage: item }))?.operation).toBe('DELETE');
 });
 
-test("a report's changes are not notified yet: whom they may reach needs the report's privacy", () => {
+test("a report's changes carry its event's program, which its wire form does not", () => {
   const report = toItem(aReport('event-1', 'program-1'), 1);
   for (const [eventName, images] of [['INSERT', { NewImage: report }], ['MODIFY', { OldImage: report, NewImage: report }], ['REMOVE', { OldImage: report }]] as const) {
-    expect(changeFromStreamRecord(record(eventName, images))).toBeUndefined();
+    const change = changeFromStreamRecord(record(eventName, images));
+    expect(change).toMatchObject({ objectType: 'REPORT', program: 'program-1', object: { eventID: 'event-1' } });
+    expect(change?.object).not.toHaveProperty('program');
   }
+});
+
+test('vens and resources are notified', () => {
+  const ven = aVen({ venName: 'streamed' });
+  expect(changeFromStreamRecord(record('INSERT', { NewImage: toItem(ven, 1) }))).toMatchObject({ objectType: 'VEN', operation: 'CREATE', object: { venName: 'streamed' } });
+  const resource = toItem(aResource(ven, { resourceName: 'meter' }), 1);
+  expect(changeFromStreamRecord(record('REMOVE', { OldImage: resource }))).toMatchObject({ objectType: 'RESOURCE', operation: 'DELETE', object: { resourceName: 'meter' } });
 });
 
 test('target entries of events are bookkeeping: their writes and deletes tell nobody anything', () => {
@@ -44,4 +55,14 @@ test('target entries of events are bookkeeping: their writes and deletes tell no
     expect(changeFromStreamRecord(record('MODIFY', { OldImage: image, NewImage: image }))).toBeUndefined();
     expect(changeFromStreamRecord(record('REMOVE', { OldImage: image }))).toBeUndefined();
   }
+});
+
+test("a subscription's role is kept beside it, out of its wire form", () => {
+  const subscription = aSubscription();
+  subscription[SUBSCRIBER_ROLE] = 'BL';
+  const stored = toItem(subscription, 1);
+  expect(fromItem<Subscription>(stored)[SUBSCRIBER_ROLE]).toBe('BL');
+  expect(JSON.parse(stored.data.S as string)).not.toHaveProperty('subscriberRole');
+  // Written before roles were kept: none, which the notifier takes for a VEN's.
+  expect(fromItem<Subscription>(toItem(aSubscription(), 1))[SUBSCRIBER_ROLE]).toBeUndefined();
 });
