@@ -9,7 +9,9 @@ export class ContextError extends Error {}
  * eventCacheTtlMs, cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated),
  * webhookTimeoutMs, notifierConcurrency; access tokens: tokenIssuer, tokenAudience, tokenLifetimeSeconds,
  * tokenThrottleRate, tokenThrottleBurst, externalIssuer, externalJwksUrl, externalAudience,
- * externalScopePrefix, externalClientIdClaim, externalScopeClaim.
+ * externalScopePrefix, externalClientIdClaim, externalScopeClaim; alarms: alarmEmail,
+ * alarm5xxRatePercent, alarmMinRequests, alarmP99LatencyMs, alarmFunctionErrors, alarmIteratorAgeMs,
+ * alarmRetryAgeSeconds.
  */
 export function vtnStackProps(context: (key: string) => unknown): VtnStackProps {
   const text = (key: string) => {
@@ -27,6 +29,11 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
     const value = text(key);
     if (value !== undefined && value !== 'true' && value !== 'false') throw new ContextError(`context ${key} must be true or false, got "${value}"`);
     return value === 'true';
+  };
+  const between = (key: string, min: number, max: number) => {
+    const value = count(key);
+    if (value !== undefined && (value < min || value > max)) throw new ContextError(`context ${key} must be ${min} to ${max}, got ${value}`);
+    return value;
   };
   const stage = text('stage') ?? 'dev';
   if (!/^[a-zA-Z0-9-]{1,20}$/.test(stage)) throw new ContextError(`context stage must be 1-20 letters, digits or -, got "${stage}"`);
@@ -51,6 +58,13 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
   const externalIssuer = text('externalIssuer');
   const externalJwksUrl = text('externalJwksUrl');
   if (Boolean(externalIssuer) !== Boolean(externalJwksUrl)) throw new ContextError('context externalIssuer and externalJwksUrl must be given together');
+  const alarmEmail = text('alarmEmail');
+  if (alarmEmail !== undefined && !/^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/.test(alarmEmail)) throw new ContextError(`context alarmEmail must be one e-mail address, got "${alarmEmail}"`);
+  const rateText = text('alarm5xxRatePercent');
+  const serverErrorRatePercent = rateText === undefined ? undefined : Number(rateText);
+  if (serverErrorRatePercent !== undefined && !(serverErrorRatePercent > 0 && serverErrorRatePercent <= 100)) {
+    throw new ContextError(`context alarm5xxRatePercent must be a number above 0 and at most 100, got "${rateText}"`);
+  }
   return {
     stage,
     tableName: text('tableName'),
@@ -64,6 +78,18 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
     corsOrigins: text('corsOrigins')?.split(',').map((origin) => origin.trim()).filter(Boolean),
     webhookTimeoutMs,
     notifierConcurrency,
+    monitoring: {
+      email: alarmEmail,
+      serverErrorRatePercent,
+      minRequests: between('alarmMinRequests', 1, 1_000_000),
+      // API Gateway gives up on a request after 30 s.
+      p99LatencyMs: between('alarmP99LatencyMs', 1, 30_000),
+      functionErrors: between('alarmFunctionErrors', 1, 1_000_000),
+      // Records older than the stream mapping's 1 hour are dropped: a later alarm comes too late.
+      iteratorAgeMs: between('alarmIteratorAgeMs', 1_000, 3_600_000),
+      // The retry queue keeps messages 14 days.
+      retryAgeSeconds: between('alarmRetryAgeSeconds', 60, 1_209_600),
+    },
     auth: {
       tokenIssuer: text('tokenIssuer'),
       tokenAudience: text('tokenAudience'),

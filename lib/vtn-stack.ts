@@ -3,6 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { BASE_PATH } from '../lambdas/routes';
 import { VtnApi } from './vtn-api';
+import { VtnMonitoring, type VtnMonitoringSettings } from './vtn-monitoring';
 import { VtnNotifications } from './vtn-notifications';
 import { VtnTable } from './vtn-table';
 import { VtnTokenKey } from './vtn-token-key';
@@ -30,6 +31,8 @@ export interface VtnStackProps extends StackProps {
   /** Concurrency reserved for the webhook notifier (see VtnNotifications); none by default. */
   notifierConcurrency?: number;
   auth?: VtnAuthSettings;
+  /** Alarm thresholds and an e-mail address for alarms (see VtnMonitoring). */
+  monitoring?: VtnMonitoringSettings;
 }
 
 /** Access tokens: what the functions' VTN_TOKEN_* and VTN_EXTERNAL_* settings say (README, Configuration). */
@@ -49,6 +52,7 @@ export class VtnStack extends Stack {
   readonly api: VtnApi;
   readonly notifications: VtnNotifications;
   readonly tokenKey: VtnTokenKey;
+  readonly monitoring: VtnMonitoring;
 
   constructor(scope: Construct, id: string, props: VtnStackProps) {
     super(scope, id, props);
@@ -88,11 +92,22 @@ export class VtnStack extends Stack {
       logRemovalPolicy: removalPolicy,
       reservedConcurrency: props.notifierConcurrency,
     });
+    this.monitoring = new VtnMonitoring(this, 'Monitoring', {
+      ...props.monitoring,
+      api: this.api.api,
+      apiFunctions: this.api.functions,
+      table: this.table.table,
+      notifier: this.notifications.function,
+      retryQueue: this.notifications.retryQueue,
+      deadLetterQueue: this.notifications.deadLetterQueue,
+      streamFailureQueue: this.notifications.streamFailureQueue,
+    });
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the OpenADR 3.1.0 API',
       value: `${this.api.api.apiEndpoint}${BASE_PATH}`,
     });
     new CfnOutput(this, 'TableName', { description: 'The DynamoDB table', value: this.table.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { description: 'Where the alarms go: subscribe to it', value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'JwksUrl', { description: "The public keys that verify the VTN's access tokens", value: `${this.api.api.apiEndpoint}${BASE_PATH}/.well-known/jwks.json` });
     acknowledgeNagFindings(this);
   }
