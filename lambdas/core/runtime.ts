@@ -48,8 +48,12 @@ function runtime(): Runtime {
     const dynamoStorage = storageFor(config, client);
     const storage = config.webhooks.notifyInline ? notifyingInline(dynamoStorage, config) : dynamoStorage;
     const verifier = new WebhookClient(config.webhooks);
-    // A challenge gets the delivery timeout, but must end before the request's own deadline.
-    const verifyCallback = (url: string) => verifier.verify(url, Math.max(1, Math.min(config.webhooks.timeoutMs, timeLeftMs() - CHALLENGE_MARGIN_MS)));
+    // A challenge gets the delivery timeout, but must end before the request's own deadline,
+    // taken now: the check may get its slot from another request's continuation.
+    const verifyCallback = (url: string) => {
+      const endBy = Date.now() + timeLeftMs() - CHALLENGE_MARGIN_MS;
+      return verifier.verify(url, () => Math.min(config.webhooks.timeoutMs, endBy - Date.now()));
+    };
     current = { config, client, storage, operations: new VtnOperations(storage, { allowPrivateCallbacks: config.webhooks.allowPrivate, verifyCallback }) };
   }
   return current;

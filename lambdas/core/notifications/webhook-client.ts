@@ -3,6 +3,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { DependencyUnavailableError } from '../errors';
 import { isForbiddenAddress } from './address-policy';
 import { ConcurrencyLimit } from './concurrency-limit';
 
@@ -84,7 +85,11 @@ export class WebhookClient {
    * aside), within `timeoutMs` (the delivery timeout by default), from an address the policy
    * allows, without a redirect. Answers why it failed, or undefined when it passed.
    */
-  async verify(url: string, timeoutMs = this.options.timeoutMs): Promise<string | undefined> {
+  /**
+   * `timeoutMs` is asked when the check gets its slot, which may be after others' checks and
+   * deliveries: a check left no time is a DependencyUnavailableError (503, retry), not the callback's fault.
+   */
+  async verify(url: string, timeoutMs: () => number = () => this.options.timeoutMs): Promise<string | undefined> {
     let target: URL;
     try {
       target = new URL(url);
@@ -94,7 +99,11 @@ export class WebhookClient {
     const challenge = randomUUID();
     target.searchParams.append('echo', challenge);
     // A one-off: its connection is not kept for later.
-    const result = await this.slots.run(() => this.send(target.href, 'GET', { connection: 'close' }, undefined, timeoutMs));
+    const result = await this.slots.run(() => {
+      const left = timeoutMs();
+      if (left < 1) throw new DependencyUnavailableError('the callback URLs could not be checked within the request\'s time; retry');
+      return this.send(target.href, 'GET', { connection: 'close' }, undefined, left);
+    });
     if (!result.ok && result.status === undefined) return `did not answer the echo challenge: ${result.error}`;
     if (result.status !== 200) return `answered the echo challenge with ${result.status}, not 200`;
     if (result.answer?.trim() !== challenge) return 'did not answer the echo challenge with the value it was sent';

@@ -338,6 +338,8 @@ export class VtnOperations {
     });
     if (issues.length > 0) throw new InvalidInputError(issues);
     const urls = [...new Set(operations.map((operation) => operation.callbackUrl))];
+    // Each is sent an echo check: a subscription may not make the VTN call a host at will.
+    if (urls.length > MAX_CALLBACK_URLS) throw InvalidInputError.field('objectOperations', `may name at most ${MAX_CALLBACK_URLS} distinct callback URLs, got ${urls.length}`);
     const problems = new Map(await Promise.all(urls.map(async (url) => [url, await this.options.verifyCallback(url)] as const)));
     const failed = operations.flatMap((operation, index) => {
       const reason = problems.get(operation.callbackUrl);
@@ -356,6 +358,9 @@ export class VtnOperations {
     }
   }
 }
+
+/** Distinct callback URLs one subscription may name (each costs an echo check on every write). */
+export const MAX_CALLBACK_URLS = 10;
 
 /** A BL sends the BL_ request type, a VEN the VEN_ one, which sets no targets. */
 function requireRequestType(caller: Caller, accepted: WireObject, objectType: 'VEN' | 'RESOURCE'): void {

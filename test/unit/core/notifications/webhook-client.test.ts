@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebhookClient } from '../../../../lambdas/core/notifications/webhook-client';
+import { DependencyUnavailableError } from '../../../../lambdas/core/errors';
 import { Receiver } from '../../../support/receiver';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
@@ -74,6 +75,24 @@ test('a token that cannot be sent as a header fails that delivery for good, with
     // The slot was given back.
     expect(await client.post(`${receiver.url}/hook`, {}, 'fine')).toEqual({ ok: true, status: 200 });
     expect(receiver.received).toHaveLength(1);
+  } finally {
+    client.close();
+    await receiver.close();
+  }
+});
+
+test('an echo check that gets its slot after its time is up is a 503 to retry, and calls nothing', async () => {
+  const receiver = await Receiver.start();
+  const client = new WebhookClient({ timeoutMs: 1000, allowPrivate: true, concurrency: 1 });
+  try {
+    let left = 1000;
+    // The only slot is busy with a delivery to a callback that answers late; the check waits for it.
+    const slow = client.post(`${receiver.url}/slow`, { n: 1 }, undefined);
+    const check = client.verify(`${receiver.url}/hook`, () => left);
+    left = 0;
+    await slow;
+    await expect(check).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(receiver.challenges).toEqual([]);
   } finally {
     client.close();
     await receiver.close();
