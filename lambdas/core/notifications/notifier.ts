@@ -96,8 +96,12 @@ export class Notifier {
       if (error instanceof NotFoundError) return this.drop(delivery, 'the subscription was deleted');
       throw error;
     }
-    const operation = subscription.objectOperations.find((candidate) => candidate.callbackUrl === delivery.callbackUrl);
-    if (!operation) return this.drop(delivery, 'the subscription no longer uses this callback');
+    const { objectType, operation: verb } = delivery.notification;
+    // Still asked for: a subscription narrowed since the first attempt no longer hears of this change.
+    const operation = subscription.objectOperations.find(
+      (candidate) => candidate.callbackUrl === delivery.callbackUrl && (candidate.objects as string[]).includes(objectType) && candidate.operations.includes(verb),
+    );
+    if (!operation) return this.drop(delivery, 'the subscription no longer asks for this change at this callback');
     return this.attempt({ ...delivery, bearerToken: operation.bearerToken });
   }
 

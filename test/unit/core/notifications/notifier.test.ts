@@ -113,3 +113,20 @@ test("the credentials and query of a callback URL are in no log line; deliveries
     expect(line).not.toContain('abc');
   }
 });
+
+test('a retry is dropped when its subscription, narrowed since, no longer asks for that change at that callback', async () => {
+  const callbackUrl = `${receiver.url}/narrowed`;
+  const narrowed = aSubscription({ objectOperations: [{ objects: ['REPORT'], operations: ['CREATE'], callbackUrl }] });
+  const lines: string[] = [];
+  const notifier = notifierOver([narrowed], lines);
+  try {
+    const retry = (objectType: 'PROGRAM' | 'REPORT') => ({ subscriptionID: narrowed.id, callbackUrl, notification: { objectType, operation: 'CREATE' as const, object: { id: 'x1' }, targets: null }, attempt: 2 });
+    expect(await notifier.redeliver(retry('PROGRAM'))).toBe(false);
+    expect(receiver.on('/narrowed')).toEqual([]);
+    expect(await notifier.redeliver(retry('REPORT'))).toBe(true);
+    expect(receiver.on('/narrowed')).toHaveLength(1);
+  } finally {
+    notifier.close();
+  }
+  expect(lines.map((line) => JSON.parse(line).message)).toContain('webhook retry dropped');
+});
