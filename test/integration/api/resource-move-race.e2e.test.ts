@@ -35,14 +35,12 @@ test("a VEN's PUT racing a BL's move of its resource never pulls it back with th
     if (moved.status === 200 && pulled.status === 200 && final.venID === a.id && final.targets?.includes('b-secret')) nonSerial.push(resource.id);
   }
 
-  // Observed: 10 of 10 rounds end with the resource in ven-1's ven holding 'b-secret' …
   expect(nonSerial).toEqual([]);
 });
 
 test('… so the event targeted only at the other client stays its own (checked after the race above)', async () => {
   const secret = (await bl.get('/events')).body.find((event: { eventName: string }) => event.eventName === 'for-b-only');
   const seen = { 'ven-1': (await ven1.get(`/events/${secret.id}`)).status, 'ven-2': (await ven2.get(`/events/${secret.id}`)).status };
-  // Observed: { 'ven-1': 200, 'ven-2': 404 }: the grant went to the wrong client.
   expect(seen).toEqual({ 'ven-1': 404, 'ven-2': 200 });
 });
 
@@ -68,7 +66,6 @@ test("a VEN's DELETE never removes a resource, or a ven, a BL has just handed to
     ]);
     if (handed.status === 200 && deleted.status === 200 && deleted.body.clientID !== 'ven-1') outcomes.push(`ven ${ven.id} of ${deleted.body.clientID} deleted by ven-1`);
   }
-  // Observed: deletes of objects that, when deleted, belonged to another client (the DELETE answer shows it).
   expect(outcomes).toEqual([]);
 });
 
@@ -83,6 +80,5 @@ test("a VEN's PUT of its ven, racing the BL handing that ven to another client, 
     ]);
     if (handed.status === 200 && renamed.status === 200 && renamed.body.clientID !== 'ven-1') outcomes.push(JSON.stringify({ venName: renamed.body.venName, clientID: renamed.body.clientID, targets: renamed.body.targets }));
   }
-  // Observed: e.g. {"venName":"renamed-by-ven-1-0","clientID":"ven-4-0","targets":["t4"]}.
   expect(outcomes).toEqual([]);
 });

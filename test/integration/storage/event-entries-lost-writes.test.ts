@@ -44,7 +44,7 @@ describe('an update that does not land', () => {
     expect((await reader.events.get(event.id)).programID).toBe(home.id);
     const entry = (await partition(db.client, tableName, 'EVENT_TARGET#a')).find((item) => item.id.S === event.id);
 
-    // Expected: the VEN granted a still sees it. Observed: it does not, not even after the lease.
+    // The VEN granted a still sees it, now and after the lease.
     const later = db.storage(tableName, { eventCacheTtlMs: 0, clock: () => Date.now() + LEASE_MS + 1_000 });
     const now = await seenBy(reader, ['a']);
     const afterLease = await seenBy(later, ['a']);
