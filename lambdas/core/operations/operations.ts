@@ -293,7 +293,11 @@ export class VtnOperations {
    * read and its write.
    */
   private async stillReadable<T extends StoredObject>(caller: Caller, objectType: StoredObjectType, id: string): Promise<(current: T) => T> {
-    const reader = await this.readerOf(caller);
+    // A resource is a VEN's by its ven, read afresh: a cached grant may still name a ven given away.
+    const reader: Reader =
+      objectType === 'RESOURCE' && caller.role === 'VEN'
+        ? { role: 'VEN', clientID: caller.clientID, grant: { venID: (await this.storage.vens.findByClient(caller.clientID))?.id, targets: [] } }
+        : await this.readerOf(caller);
     return (current) => {
       if (!mayRead(reader, objectType, current)) throw new NotFoundError(objectType, id);
       return current;
@@ -303,7 +307,8 @@ export class VtnOperations {
   /** A VEN sees the resources of its own ven only. */
   private async visibleResource(caller: Caller, id: string): Promise<Resource> {
     const resource = await this.storage.resources.get(id);
-    return (await this.stillReadable<Resource>(caller, 'RESOURCE', id))(resource);
+    if (!mayRead(await this.readerOf(caller), 'RESOURCE', resource)) throw new NotFoundError('RESOURCE', id);
+    return resource;
   }
 
   /**

@@ -327,11 +327,15 @@ export class DynamoStorage implements VtnStorage {
     let entries: Item[] = [];
     const touched = new Set<string>();
     // The attempt whose entries are out and whose write has not landed yet.
-    let pending: { attempt: string; lists: string[] } | undefined;
+    let pending: { attempt: string; lists: string[]; version: number } | undefined;
     const takeBack = async (current: Item | undefined) => {
       if (!pending) return;
-      const { attempt, lists } = pending;
+      const { attempt, lists, version } = pending;
       pending = undefined;
+      // Only once another write has taken the attempted version (or the event is gone): until
+      // then a writer from the same version may still land with these very entries, which the
+      // lists then check and repair.
+      if (current && itemVersion(current) < version) return;
       await this.afterCommit('event target take-back', () => this.eventTargets.takeBack(id, attempt, lists, current));
     };
     try {
@@ -341,7 +345,7 @@ export class DynamoStorage implements VtnStorage {
           await takeBack(currentItem);
           await this.assertProgramVisible(current);
           const attempt = randomUUID();
-          pending = { attempt, lists: listsOf(nextItem) };
+          pending = { attempt, lists: listsOf(nextItem), version: itemVersion(nextItem) };
           entries = await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0, attempt);
           for (const list of listsOf(nextItem)) touched.add(list);
           attemptedVersion = itemVersion(nextItem);

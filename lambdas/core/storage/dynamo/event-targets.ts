@@ -272,7 +272,9 @@ export class EventTargets {
     const wanted = query.skip + query.limit;
     if (wanted <= 0 || lists.length === 0) return [];
     const order = orderOf(query);
-    const keep = (entry: Item) => programVisible(entry[PROGRAM]?.S ?? '');
+    // An entry an update attempt put may carry the copies of a write that never landed: it is
+    // checked against its event (and repaired) rather than dropped by its program copy.
+    const keep = (entry: Item) => entry[ATTEMPT] !== undefined || programVisible(entry[PROGRAM]?.S ?? '');
     const cursors = lists.map(
       ({ list }) => new ListCursor(this.gateway, eventQueryPlan(this.gateway.tableName, query, { list, programAttribute: PROGRAM }), Math.min(MAX_PAGE, wanted), keep),
     );
