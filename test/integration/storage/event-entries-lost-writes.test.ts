@@ -7,7 +7,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { DynamoStorage } from '../../../lambdas/core/storage/dynamo/dynamo-storage';
 import { TestDatabase } from '../../support/database';
 import { interceptedClient, partition } from '../../support/intercept';
-import { aProgram, anEvent } from '../../support/fixtures';
+import { aProgram, anEvent, recordCommands } from '../../support/fixtures';
 
 let db: TestDatabase;
 beforeAll(async () => (db = await TestDatabase.start()));
@@ -123,5 +123,32 @@ describe('an update that does not land', () => {
     await seenBy(reader, ['a']);
     const activeAfterPlainList = await seenBy(reader, ['a'], { activeAt: Temporal.Now.instant() });
     expect({ bl, active }).toEqual({ bl: [event.id], active: [event.id] });
+  });
+});
+
+describe('an update that landed', () => {
+  it("leaves entries a list checks once, then drops by their program copy again", async () => {
+    const tableName = await db.freshTable();
+    const writer = db.storage(tableName);
+    const hidden = await writer.programs.create(aProgram({ targets: ['x'] }));
+    const event = await writer.events.create(anEvent(hidden.id, { targets: ['a'] }));
+    await writer.events.update(event.id, (current) => ({ ...current, eventName: 'renamed', targets: ['a', 'b'] }));
+    const client = db.client;
+    const reader = db.storage(tableName, { eventCacheTtlMs: 0 });
+    const recorder = recordCommands(client);
+    try {
+      // Event fetches, not the cache-version check (also a BatchGetItem).
+      const eventFetches = () => recorder.calls.filter((call) => call.name === 'BatchGetItemCommand' && !JSON.stringify(call.input).includes('META#')).length;
+      const batchGets = async () => {
+        const before = eventFetches();
+        expect(await seenBy(reader, ['b'])).toEqual([]);
+        return eventFetches() - before;
+      };
+      // The entry the update put for b is checked against its event once, then made plain.
+      expect(await batchGets()).toBe(1);
+      expect(await batchGets()).toBe(0);
+    } finally {
+      recorder.stop();
+    }
   });
 });

@@ -359,7 +359,10 @@ function check(entry: Item, event: Item | undefined, query: EventQuery, order: s
   const list = entry[TABLE_LAYOUT.partitionKey].S as string;
   if (!listsOf(event).includes(list) || entry[order]?.S !== event[order]?.S) return { verdict: 'misplaced', repair: true };
   const shown = matchesQuery(event, query) && programVisible(programOf(event));
-  return { verdict: shown ? 'shown' : 'filtered', repair: !sameCopies(entry, event, true) };
+  // An update attempt's entry that its event has caught up with is rewritten as a plain one, so
+  // that lists may drop it by its program copy again.
+  const provisional = entry[ATTEMPT] !== undefined && itemVersion(entry) <= itemVersion(event);
+  return { verdict: shown ? 'shown' : 'filtered', repair: provisional || !sameCopies(entry, event, true) };
 }
 
 /** The query's filters, applied to the event itself. */
