@@ -20,7 +20,8 @@ export interface QueryPlan {
   input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'>;
 }
 
-class Expressions {
+/** Placeholders of one request's expressions: attribute names and string values. */
+export class Expressions {
   readonly names: Record<string, string> = {};
   readonly values: Item = {};
   private count = 0;
@@ -41,6 +42,28 @@ class Expressions {
     const name = this.name(attribute);
     return `(${candidates.map((candidate) => `contains(${name}, ${this.value(candidate)})`).join(' OR ')})`;
   }
+
+  equals(attribute: string, value: string): string {
+    return `${this.name(attribute)} = ${this.value(value)}`;
+  }
+}
+
+/**
+ * A query on `index`, or on the base table (strongly consistent), with these key conditions and
+ * the filters DynamoDB applies before counting a match.
+ */
+export function planOf(tableName: string, index: IndexLayout | undefined, expressions: Expressions, conditions: string[], filters: string[]): QueryPlan {
+  return {
+    input: {
+      TableName: tableName,
+      IndexName: index?.indexName,
+      ConsistentRead: index ? undefined : true,
+      KeyConditionExpression: conditions.join(' AND '),
+      FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+      ExpressionAttributeNames: expressions.names,
+      ExpressionAttributeValues: expressions.values,
+    },
+  };
 }
 
 export function fromItemProgramID(item: Item): string {
@@ -97,7 +120,7 @@ export function eventQueryPlan(tableName: string, query: EventQuery, target?: { 
   const program = query.programID && programScope('EVENT', query.programID);
   const programInKey = partitionKey === TABLE_LAYOUT.indexes.programID.partitionKey;
   const partition = target ? target.list : programInKey && program ? program : 'EVENT';
-  const conditions = [`${expressions.name(partitionKey)} = ${expressions.value(partition)}`];
+  const conditions = [expressions.equals(partitionKey, partition)];
   const filters: string[] = [];
   if (hasRange) {
     const start = expressions.name('eventStart');
@@ -105,8 +128,8 @@ export function eventQueryPlan(tableName: string, query: EventQuery, target?: { 
     const upper = query.dateEnd && expressions.value(lastKeyAt(sortableDateTime(query.dateEnd)));
     conditions.push(lower && upper ? `${start} BETWEEN ${lower} AND ${upper}` : lower ? `${start} >= ${lower}` : `${start} <= ${upper}`);
   }
-  if (target && query.programID) filters.push(`${expressions.name(target.programAttribute)} = ${expressions.value(query.programID)}`);
-  else if (program && !programInKey) filters.push(`${expressions.name('programID')} = ${expressions.value(program)}`);
+  if (target && query.programID) filters.push(expressions.equals(target.programAttribute, query.programID));
+  else if (program && !programInKey) filters.push(expressions.equals('programID', program));
   // A target list holds only events carrying its target.
   if (!target && query.targets?.length) filters.push(expressions.anyContains('targets', query.targets));
   if (query.activeAt) {
@@ -114,17 +137,7 @@ export function eventQueryPlan(tableName: string, query: EventQuery, target?: { 
     const ended = `${expressions.name('eventEnd')} > ${expressions.value(lastKeyAt(sortableDateTime(query.activeAt)))}`;
     (byEnd ? conditions : filters).push(ended);
   }
-  return {
-    input: {
-      TableName: tableName,
-      IndexName: index?.indexName,
-      ConsistentRead: index ? undefined : true,
-      KeyConditionExpression: conditions.join(' AND '),
-      FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-      ExpressionAttributeNames: expressions.names,
-      ExpressionAttributeValues: expressions.values,
-    },
-  };
+  return planOf(tableName, index, expressions, conditions, filters);
 }
 
 export function subscriptionQueryPlan(tableName: string, query: SubscriptionQuery): QueryPlan {
@@ -132,21 +145,11 @@ export function subscriptionQueryPlan(tableName: string, query: SubscriptionQuer
   const index = query.programID ? TABLE_LAYOUT.indexes.programID : undefined;
   const partitionKey = index?.partitionKey ?? TABLE_LAYOUT.partitionKey;
   const partitionValue = query.programID ? programScope('SUBSCRIPTION', query.programID) : 'SUBSCRIPTION';
-  const keyCondition = `${expressions.name(partitionKey)} = ${expressions.value(partitionValue)}`;
+  const key = expressions.equals(partitionKey, partitionValue);
   const filters: string[] = [];
-  if (query.clientName !== undefined) filters.push(`${expressions.name('clientName')} = ${expressions.value(query.clientName)}`);
+  if (query.clientName !== undefined) filters.push(expressions.equals('clientName', query.clientName));
   if (query.objects?.length) filters.push(expressions.anyContains('objects', query.objects));
-  return {
-    input: {
-      TableName: tableName,
-      IndexName: index?.indexName,
-      ConsistentRead: index ? undefined : true,
-      KeyConditionExpression: keyCondition,
-      FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-      ExpressionAttributeNames: expressions.names,
-      ExpressionAttributeValues: expressions.values,
-    },
-  };
+  return planOf(tableName, index, expressions, [key], filters);
 }
 
 

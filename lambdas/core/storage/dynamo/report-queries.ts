@@ -1,8 +1,8 @@
 import type { Report } from '../../openadr/types';
 import type { ReportQuery } from '../port';
 import type { DynamoGateway } from './gateway';
-import { fromItem, type Item } from './item-codec';
-import { queryMatches, type QueryPlan } from './queries';
+import { fromItem } from './item-codec';
+import { Expressions, planOf, queryMatches, type QueryPlan } from './queries';
 import { keyPart, keyPrefix } from './report-keys';
 import { TABLE_LAYOUT, type IndexLayout } from './table-layout';
 
@@ -52,30 +52,11 @@ export function reportKey(query: ReportQuery): ReportKey {
 
 export function reportQueryPlan(tableName: string, query: ReportQuery): QueryPlan {
   const { index, partition, prefix = [], filters } = reportKey(query);
-  const names: Record<string, string> = { '#pk': index?.partitionKey ?? TABLE_LAYOUT.partitionKey };
-  const values: Item = { ':pk': { S: partition } };
-  let keyCondition = '#pk = :pk';
-  if (index && prefix.length > 0) {
-    names['#sk'] = index.sortKey;
-    values[':prefix'] = { S: keyPrefix(prefix) };
-    keyCondition += ' AND begins_with(#sk, :prefix)';
-  }
-  const filterTerms = filters.map(({ attribute, value }, position) => {
-    names[`#f${position}`] = attribute;
-    values[`:f${position}`] = { S: value };
-    return `#f${position} = :f${position}`;
-  });
-  return {
-    input: {
-      TableName: tableName,
-      IndexName: index?.indexName,
-      ConsistentRead: index ? undefined : true,
-      KeyConditionExpression: keyCondition,
-      FilterExpression: filterTerms.length > 0 ? filterTerms.join(' AND ') : undefined,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  };
+  const expressions = new Expressions();
+  const conditions = [expressions.equals(index?.partitionKey ?? TABLE_LAYOUT.partitionKey, partition)];
+  if (index && prefix.length > 0) conditions.push(`begins_with(${expressions.name(index.sortKey)}, ${expressions.value(keyPrefix(prefix))})`);
+  const filterTerms = filters.map(({ attribute, value }) => expressions.equals(attribute, value));
+  return planOf(tableName, index, expressions, conditions, filterTerms);
 }
 
 export async function listReports(gateway: DynamoGateway, query: ReportQuery): Promise<Report[]> {

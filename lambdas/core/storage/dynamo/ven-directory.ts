@@ -5,7 +5,7 @@ import type { TtlCache } from './cache';
 import type { CacheCoherence } from './coherence';
 import type { DynamoGateway } from './gateway';
 import { fromItem, PENDING_VEN_PURGE, programScope, resourceKey, type Item } from './item-codec';
-import { fromItemProgramID, queryMatches, readPartition, type QueryPlan } from './queries';
+import { Expressions, fromItemProgramID, planOf, queryMatches, readPartition, type QueryPlan } from './queries';
 import { TABLE_LAYOUT } from './table-layout';
 import type { UniqueFields } from './unique-fields';
 import type { VersionedItems } from './versioned-items';
@@ -136,32 +136,11 @@ function partitionPlan(
   where: { objectType: string } | { parent: string },
   filters: { targets?: string[]; resourceName?: string },
 ): QueryPlan {
-  const byParent = 'parent' in where;
-  const names: Record<string, string> = { '#pk': byParent ? TABLE_LAYOUT.indexes.programID.partitionKey : TABLE_LAYOUT.partitionKey };
-  const values: Item = { ':pk': { S: byParent ? where.parent : where.objectType } };
+  const index = 'parent' in where ? TABLE_LAYOUT.indexes.programID : undefined;
+  const expressions = new Expressions();
+  const key = expressions.equals(index?.partitionKey ?? TABLE_LAYOUT.partitionKey, 'parent' in where ? where.parent : where.objectType);
   const conditions: string[] = [];
-  if (filters.resourceName !== undefined) {
-    names['#resourceName'] = 'resourceName';
-    values[':resourceName'] = { S: filters.resourceName };
-    conditions.push('#resourceName = :resourceName');
-  }
-  if (filters.targets?.length) {
-    names['#targets'] = 'targets';
-    const any = filters.targets.map((target, index) => {
-      values[`:target${index}`] = { S: target };
-      return `contains(#targets, :target${index})`;
-    });
-    conditions.push(`(${any.join(' OR ')})`);
-  }
-  return {
-    input: {
-      TableName: tableName,
-      IndexName: byParent ? TABLE_LAYOUT.indexes.programID.indexName : undefined,
-      ConsistentRead: byParent ? undefined : true,
-      KeyConditionExpression: '#pk = :pk',
-      FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  };
+  if (filters.resourceName !== undefined) conditions.push(expressions.equals('resourceName', filters.resourceName));
+  if (filters.targets?.length) conditions.push(expressions.anyContains('targets', filters.targets));
+  return planOf(tableName, index, expressions, [key], conditions);
 }
