@@ -13,3 +13,8 @@ export function visibleUnder(targets: readonly string[] | null | undefined, gran
 export function grantedOnly(targets: readonly string[], granted: readonly string[]): string[] {
   return targets.filter((target) => granted.includes(target));
 }
+
+/** The `targets` filter: an object carrying one of the wanted targets; no wanted targets, any object. */
+export function carriesAny(targets: readonly string[] | null | undefined, wanted: readonly string[] | undefined): boolean {
+  return !wanted?.length || (targets ?? []).some((target) => wanted.includes(target));
+}

@@ -25,7 +25,7 @@ import type { ClaimHold } from './name-claims';
 import { listReports } from './report-queries';
 import { earliestEnd, eventQueryKey, eventQueryPlan, fromItemProgramID, queryMatches, readPartition, subscriptionQueryPlan } from './queries';
 import { Logger } from '../../logger';
-import { visibleUnder } from '../../openadr/targets';
+import { carriesAny, visibleUnder } from '../../openadr/targets';
 import { IndexPropagation } from './index-propagation';
 import { TABLE_LAYOUT } from './table-layout';
 import { undoClaims, UniqueFields } from './unique-fields';
@@ -242,7 +242,7 @@ export class DynamoStorage implements VtnStorage {
     if (query.limit === 0) return [];
     const { targets, audience } = query;
     const matching = (await this.allPrograms()).filter(
-      (program) => (!targets?.length || program.targets?.some((target) => targets.includes(target))) && (!audience || visibleUnder(program.targets, audience.targets)),
+      (program) => carriesAny(program.targets, targets) && (!audience || visibleUnder(program.targets, audience.targets)),
     );
     return matching.slice(query.skip, query.skip + query.limit);
   }

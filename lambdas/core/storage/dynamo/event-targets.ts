@@ -1,6 +1,7 @@
 import { timeLeftMs } from '../../deadline';
 import { StorageUnavailableError } from '../../errors';
 import type { Logger } from '../../logger';
+import { carriesAny } from '../../openadr/targets';
 import { sortableDateTime } from '../../time/temporal';
 import type { EventQuery } from '../port';
 import { DynamoGateway, conditionMet } from './gateway';
@@ -368,7 +369,7 @@ function check(entry: Item, event: Item | undefined, query: EventQuery, order: s
 /** The query's filters, applied to the event itself. */
 function matchesQuery(event: Item, query: EventQuery): boolean {
   if (query.programID !== undefined && programOf(event) !== query.programID) return false;
-  if (query.targets?.length && !targetsOf(event).some((target) => query.targets!.includes(target))) return false;
+  if (!carriesAny(targetsOf(event), query.targets)) return false;
   const start = event.eventStart?.S;
   if (query.dateStart && (start === undefined || start < firstKeyAt(sortableDateTime(query.dateStart)))) return false;
   if (query.dateEnd && (start === undefined || start > lastKeyAt(sortableDateTime(query.dateEnd)))) return false;

@@ -1,5 +1,6 @@
 import { InvalidInputError, NotFoundError } from '../../errors';
 import type { Resource, Ven } from '../../openadr/types';
+import { carriesAny } from '../../openadr/targets';
 import type { Grant, ResourceQuery, VenQuery } from '../port';
 import type { TtlCache } from './cache';
 import type { CacheCoherence } from './coherence';
@@ -43,7 +44,7 @@ export class VenDirectory {
     if (query.limit === 0) return [];
     if (query.clientID !== undefined || query.venName !== undefined) {
       const ven = query.clientID !== undefined ? await this.findByClient(query.clientID) : await this.findByName(query.venName as string);
-      const matches = ven && (query.venName === undefined || ven.venName === query.venName) && carriesAny(ven, query.targets);
+      const matches = ven && (query.venName === undefined || ven.venName === query.venName) && carriesAny(ven.targets, query.targets);
       return (matches ? [ven] : []).slice(query.skip, query.skip + query.limit);
     }
     const plan = partitionPlan(this.gateway.tableName, { objectType: 'VEN' }, { targets: query.targets });
@@ -65,7 +66,7 @@ export class VenDirectory {
     if (query.venID !== undefined && query.resourceName !== undefined) {
       const key = resourceKey(query.venID, query.resourceName);
       const resource = await this.holding<Resource>('RESOURCE', this.resourceFields.holderOf('resourceName', key));
-      const matches = resource && resourceKey(resource.venID, resource.resourceName) === key && carriesAny(resource, query.targets);
+      const matches = resource && resourceKey(resource.venID, resource.resourceName) === key && carriesAny(resource.targets, query.targets);
       return (matches ? [resource] : []).slice(query.skip, query.skip + query.limit);
     }
     const plan =
@@ -121,10 +122,6 @@ export class VenDirectory {
     const item = id === undefined ? undefined : await this.writes.read(objectType, id);
     return item && fromItem<T>(item);
   }
-}
-
-function carriesAny(object: { targets?: string[] | null }, targets: string[] | undefined): boolean {
-  return !targets?.length || (object.targets ?? []).some((target) => targets.includes(target));
 }
 
 /**
