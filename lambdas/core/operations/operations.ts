@@ -250,25 +250,22 @@ export class VtnOperations {
     return toWire(await this.visibleResource(caller, id));
   }
   async createResource(caller: Caller, body: unknown): Promise<WireObject> {
-    let venID = '';
     const resource = newObject('RESOURCE', resourceRequest, body, (accepted) => {
       requireRequestType(caller, accepted, 'RESOURCE');
-      venID = accepted.venID as string;
       return {};
     });
-    const ven = await this.resourceVen(caller, venID, body);
+    const ven = await this.resourceVen(caller, resource.venID, body);
     return toWire(await this.storage.resources.create({ ...resource, clientID: ven.clientID }));
   }
   async updateResource(caller: Caller, id: string, body: unknown): Promise<WireObject> {
     await this.visibleResource(caller, id);
-    let venID = '';
     const kept = caller.role === 'BL' ? [] : ['targets'];
     const change = replacement('RESOURCE', resourceRequest, body, kept, (accepted) => {
       requireRequestType(caller, accepted, 'RESOURCE');
-      venID = accepted.venID as string;
       return {};
     });
-    const ven = await this.resourceVen(caller, venID, body);
+    // The body has passed its schema above: venID is a string.
+    const ven = await this.resourceVen(caller, (body as Pick<Resource, 'venID'>).venID, body);
     const own = await this.stillReadable<Resource>(caller, 'RESOURCE', id);
     return toWire(await this.storage.resources.update(id, (current) => ({ ...change(own(current)), clientID: ven.clientID })));
   }
