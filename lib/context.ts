@@ -11,7 +11,7 @@ export class ContextError extends Error {}
  * tokenThrottleRate, tokenThrottleBurst, externalIssuer, externalJwksUrl, externalAudience,
  * externalScopePrefix, externalClientIdClaim, externalScopeClaim; alarms: alarmEmail,
  * alarm5xxRatePercent, alarmMinRequests, alarmP99LatencyMs, alarmFunctionErrors, alarmIteratorAgeMs,
- * alarmRetryAgeSeconds.
+ * alarmRetryAgeSeconds, alarmTokensRefused.
  */
 export function vtnStackProps(context: (key: string) => unknown): VtnStackProps {
   const text = (key: string) => {
@@ -89,6 +89,7 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
       iteratorAgeMs: between('alarmIteratorAgeMs', 1_000, 3_600_000),
       // The retry queue keeps messages 14 days.
       retryAgeSeconds: between('alarmRetryAgeSeconds', 60, 1_209_600),
+      tokensRefused: between('alarmTokensRefused', 1, 1_000_000),
     },
     auth: {
       tokenIssuer: text('tokenIssuer'),

@@ -100,7 +100,7 @@ describe('the functions', () => {
       const signing = name === 'auth' ? ['VTN_TOKEN_KMS_KEY_ID'] : [];
       const challenges = name === 'subscriptions' ? ['VTN_WEBHOOK_TIMEOUT_MS'] : [];
       expect(Object.keys(fn.Environment.Variables).sort()).toEqual(
-        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges].sort(),
+        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_METRICS', 'VTN_METRICS_NAMESPACE', 'VTN_METRICS_SERVICE', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges].sort(),
       );
       // Echo challenges wait up to the webhook timeout (10 s by default) within the request.
       expect(fn.Timeout).toBe(name === 'subscriptions' ? 20 : 10);
