@@ -7,7 +7,7 @@ export class ContextError extends Error {}
  * Stack settings from CDK context (`-c key=value` or cdk.json), each checked with a message
  * naming the key: stage, tableName, destroyOnRemoval, firstDeploy, tableIndexes, programCacheTtlMs,
  * eventCacheTtlMs, cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated),
- * webhookTimeoutMs, notifierConcurrency; access tokens: tokenIssuer, tokenAudience, tokenLifetimeSeconds,
+ * webhookTimeoutMs, notifierConcurrency, samLocal; access tokens: tokenIssuer, tokenAudience, tokenLifetimeSeconds,
  * tokenThrottleRate, tokenThrottleBurst, externalIssuer, externalJwksUrl, externalAudience,
  * externalScopePrefix, externalClientIdClaim, externalScopeClaim; alarms: alarmEmail,
  * alarm5xxRatePercent, alarmMinRequests, alarmP99LatencyMs, alarmFunctionErrors, alarmIteratorAgeMs,
@@ -78,6 +78,7 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
     corsOrigins: text('corsOrigins')?.split(',').map((origin) => origin.trim()).filter(Boolean),
     webhookTimeoutMs,
     notifierConcurrency,
+    samLocal: flag('samLocal'),
     monitoring: {
       email: alarmEmail,
       serverErrorRatePercent,

@@ -358,4 +358,21 @@ describe('the first deploy and after', () => {
     expect(vtnStackProps((key) => (key === 'notifierConcurrency' ? '2001' : undefined)).notifierConcurrency).toBe(2001);
     expect(() => vtnStackProps((key) => (key === 'notifierConcurrency' ? 'many' : undefined))).toThrow(ContextError);
   });
+
+  test('context: samLocal declares the database endpoint and VTN_AUTH on every function, for sam local to set; without it, none', () => {
+    expect(vtnStackProps((key) => (key === 'samLocal' ? 'true' : undefined)).samLocal).toBe(true);
+    expect(vtnStackProps(() => undefined).samLocal).toBe(false);
+    expect(() => vtnStackProps((key) => (key === 'samLocal' ? 'yes' : undefined))).toThrow(/samLocal/);
+    const ours = (props: Partial<VtnStackProps>) =>
+      Object.values(synth(props).template.findResources('AWS::Lambda::Function'))
+        .map((fn) => fn.Properties.Environment?.Variables ?? {})
+        .filter((variables) => 'TABLE_NAME' in variables);
+    const local = ours({ samLocal: true });
+    expect(local).toHaveLength(RESOURCES.length + 2);
+    for (const variables of local) expect(variables).toMatchObject({ DYNAMODB_ENDPOINT: 'http://host.docker.internal:8000', VTN_AUTH: 'on' });
+    for (const variables of ours({})) {
+      expect(variables).not.toHaveProperty('DYNAMODB_ENDPOINT');
+      expect(variables).not.toHaveProperty('VTN_AUTH');
+    }
+  });
 });
