@@ -34,9 +34,8 @@ export type DimensionsOf<N extends MetricName> = Record<(typeof METRICS)[N][numb
 /** The unit of every metric here. */
 export const METRIC_UNIT = 'Count';
 
-/** EMF's limits: 100 metrics per directive (we keep to 100 per line) and 30 dimensions per set. */
-export const MAX_METRICS_PER_LINE = 100;
-export const MAX_DIMENSIONS_PER_SET = 30;
+/** EMF allows 100 metrics per directive; a line here holds at most that many in all. (Its other limit, 30 dimensions per set, is far off.) */
+const MAX_METRICS_PER_LINE = 100;
 
 /** A metric's dimension sets as EMF names them, Service first. */
 export function dimensionSetsOf(name: MetricName): string[][] {
@@ -90,7 +89,7 @@ export class Metrics {
  * Packs counts into as few lines as EMF allows: a line holds one value per top-level key, so two
  * counts go to separate lines only when they give the same dimension (or metric) different values.
  */
-export function emfLines(counts: Count[], namespace: string, timestamp: number): EmfLine[] {
+function emfLines(counts: Count[], namespace: string, timestamp: number): EmfLine[] {
   const lines: { values: Record<string, string | number>; directives: Map<string, { Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }>; metrics: number }[] = [];
   for (const { name, dimensions, value } of counts) {
     const fits = (line: (typeof lines)[number]) =>

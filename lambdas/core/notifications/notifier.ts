@@ -139,10 +139,12 @@ export class Notifier {
     this.options.metrics.count('WebhookFailed', {});
     // A refused callback will not become acceptable by waiting.
     const delayMs = result.refused ? undefined : this.options.retryPolicy.delayAfter(delivery.attempt);
-    if (delayMs === undefined) {
-      this.options.metrics.count('WebhookGivenUp', {});
-      await this.options.retries.giveUp({ ...delivery, lastError: result.error, failedAt: new Date().toISOString() });
-    } else await this.options.retries.retryLater({ ...delivery, attempt: delivery.attempt + 1 }, delayMs);
+    if (delayMs !== undefined) {
+      await this.options.retries.retryLater({ ...delivery, attempt: delivery.attempt + 1 }, delayMs);
+      return false;
+    }
+    this.options.metrics.count('WebhookGivenUp', {});
+    await this.options.retries.giveUp({ ...delivery, lastError: result.error, failedAt: new Date().toISOString() });
     return false;
   }
 
