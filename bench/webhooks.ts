@@ -5,6 +5,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { VtnConfig } from '../lambdas/core/config';
 import { newObjectId } from '../lambdas/core/ids';
 import { Logger } from '../lambdas/core/logger';
+import { Metrics } from '../lambdas/core/metrics';
 import type { Change } from '../lambdas/core/notifications/change';
 import { Notifier, RetryPolicy, type NotifierStorage } from '../lambdas/core/notifications/notifier';
 import type { Subscription } from '../lambdas/core/openadr/types';
@@ -100,6 +101,7 @@ function countingNotifier(config: VtnConfig, storage: NotifierStorage): { notifi
     retryPolicy: new RetryPolicy(config.webhooks.retryBaseMs, config.webhooks.maxAttempts),
     retries: { retryLater: countFailure, giveUp: countFailure },
     logger: new Logger('silent'),
+    metrics: Metrics.off(),
   });
   return { notifier, failures: () => failures };
 }

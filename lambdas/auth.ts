@@ -1,4 +1,4 @@
-import { tokenService } from './core/auth/token-service';
+import { countedGrant, tokenService } from './core/auth/token-service';
 import { PUBLIC } from './core/auth/scopes';
 import { httpHandler, NOT_CACHED, ok, type RouteTable } from './core/http/router';
 import { tokenRequest } from './core/http/token-request';
@@ -11,7 +11,7 @@ import { logger } from './core/logger';
 export const authRoutes: RouteTable = {
   '/auth/server': { GET: { scope: PUBLIC, handle: async ({ url }) => ok({ tokenURL: url.replace(/\/server$/, '/token') }) } },
   '/auth/token': {
-    POST: { scope: PUBLIC, handle: async (request) => ok(await (await tokenService()).exchange(tokenRequest(request)), NOT_CACHED) },
+    POST: { scope: PUBLIC, handle: async (request) => ok(await countedGrant(async () => (await tokenService()).exchange(tokenRequest(request))), NOT_CACHED) },
   },
   '/.well-known/jwks.json': { GET: { scope: PUBLIC, handle: async () => ok((await tokenService()).keySet(), { 'cache-control': 'public, max-age=300' }) } },
 };

@@ -6,6 +6,7 @@ import { SqsRetries } from './core/notifications/sqs-retries';
 import type { Delivery } from './core/notifications/change';
 import { withDeadline } from './core/deadline';
 import { logger } from './core/logger';
+import { metrics } from './core/metrics';
 import { vtnConfig, vtnStorage } from './core/runtime';
 import type { VtnStorage } from './core/storage/port';
 
@@ -31,13 +32,22 @@ function webhookNotifier(): Notifier {
     const deadLetterQueueUrl = process.env.WEBHOOK_DEAD_LETTER_QUEUE_URL;
     if (!retryQueueUrl || !deadLetterQueueUrl) throw new Error('WEBHOOK_RETRY_QUEUE_URL and WEBHOOK_DEAD_LETTER_QUEUE_URL must be set');
     const queues = { retryQueueUrl, deadLetterQueueUrl };
-    notifier = notifierFor(webhooks, storage, logger(), () => new SqsRetries(new SQSClient({}), queues));
+    notifier = notifierFor(webhooks, storage, logger(), metrics(), () => new SqsRetries(new SQSClient({}), queues));
     notifiers.set(storage, notifier);
   }
   return notifier;
 }
 
 export async function handler(event: DynamoDBStreamEvent | SQSEvent, context?: Context): Promise<DynamoDBBatchResponse | SQSBatchResponse> {
+  try {
+    return await handleRecords(event, context);
+  } finally {
+    // The invocation's deliveries, counted, in one line.
+    metrics().flush();
+  }
+}
+
+async function handleRecords(event: DynamoDBStreamEvent | SQSEvent, context?: Context): Promise<DynamoDBBatchResponse | SQSBatchResponse> {
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - QUEUEING_RESERVE_MS : Infinity;
   const records = event.Records as (DynamoDBStreamEvent['Records'][number] | SQSEvent['Records'][number])[];
   const failures = await withDeadline(deadline, () => Promise.all(

@@ -7,11 +7,11 @@ export class ContextError extends Error {}
  * Stack settings from CDK context (`-c key=value` or cdk.json), each checked with a message
  * naming the key: stage, tableName, destroyOnRemoval, firstDeploy, tableIndexes, programCacheTtlMs,
  * eventCacheTtlMs, cacheCoherenceMs, throttleRate, throttleBurst, corsOrigins (comma-separated),
- * webhookTimeoutMs, notifierConcurrency; access tokens: tokenIssuer, tokenAudience, tokenLifetimeSeconds,
+ * webhookTimeoutMs, notifierConcurrency, samLocal; access tokens: tokenIssuer, tokenAudience, tokenLifetimeSeconds,
  * tokenThrottleRate, tokenThrottleBurst, externalIssuer, externalJwksUrl, externalAudience,
  * externalScopePrefix, externalClientIdClaim, externalScopeClaim; alarms: alarmEmail,
  * alarm5xxRatePercent, alarmMinRequests, alarmP99LatencyMs, alarmFunctionErrors, alarmIteratorAgeMs,
- * alarmRetryAgeSeconds.
+ * alarmRetryAgeSeconds, alarmTokensRefused.
  */
 export function vtnStackProps(context: (key: string) => unknown): VtnStackProps {
   const text = (key: string) => {
@@ -78,6 +78,7 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
     corsOrigins: text('corsOrigins')?.split(',').map((origin) => origin.trim()).filter(Boolean),
     webhookTimeoutMs,
     notifierConcurrency,
+    samLocal: flag('samLocal'),
     monitoring: {
       email: alarmEmail,
       serverErrorRatePercent,
@@ -89,6 +90,7 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
       iteratorAgeMs: between('alarmIteratorAgeMs', 1_000, 3_600_000),
       // The retry queue keeps messages 14 days.
       retryAgeSeconds: between('alarmRetryAgeSeconds', 60, 1_209_600),
+      tokensRefused: between('alarmTokensRefused', 1, 1_000_000),
     },
     auth: {
       tokenIssuer: text('tokenIssuer'),

@@ -1,9 +1,10 @@
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Stack, type Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/core/config';
 import { BUNDLING, entryPath } from './bundling';
 
 export interface VtnFunctionProps {
@@ -22,8 +23,8 @@ export interface VtnFunctionProps {
 
 /**
  * One Lambda entry as every entry is deployed: Node.js 22 on arm64, bundled alike, JSON logs in
- * its own log group, the table's name in its environment. `<name>Function` and `<name>Logs` in
- * `scope`.
+ * its own log group, the table's name in its environment, business metrics on with the stack's
+ * name as their Service. `<name>Function` and `<name>Logs` in `scope`.
  */
 export function vtnFunction(scope: Construct, name: string, props: VtnFunctionProps): NodejsFunction {
   return new NodejsFunction(scope, `${name}Function`, {
@@ -38,6 +39,14 @@ export function vtnFunction(scope: Construct, name: string, props: VtnFunctionPr
     logGroup: new LogGroup(scope, `${name}Logs`, { retention: props.logRetention, removalPolicy: props.logRemovalPolicy }),
     reservedConcurrentExecutions: props.reservedConcurrency,
     bundling: BUNDLING,
-    environment: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: props.table.tableName, ...props.environment },
+    environment: {
+      NODE_OPTIONS: '--enable-source-maps',
+      TABLE_NAME: props.table.tableName,
+      // The dashboard and alarms read these metrics by this namespace and Service.
+      VTN_METRICS: 'on',
+      VTN_METRICS_NAMESPACE: DEFAULT_METRICS_NAMESPACE,
+      VTN_METRICS_SERVICE: Stack.of(scope).stackName,
+      ...props.environment,
+    },
   });
 }

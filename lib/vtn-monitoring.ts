@@ -7,9 +7,9 @@ import {
   Dashboard,
   GraphWidget,
   MathExpression,
+  Metric,
   TreatMissingData,
   type IMetric,
-  type Metric,
   type IWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -21,6 +21,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/core/config';
+import { dimensionSetsOf, SERVICE_DIMENSION, type MetricName } from '../lambdas/core/metrics';
 import { RESOURCES } from '../lambdas/routes';
 
 /** Alarm thresholds and where alarms go; every field has a default (MONITORING_DEFAULTS). */
@@ -39,6 +41,8 @@ export interface VtnMonitoringSettings {
   iteratorAgeMs?: number;
   /** Age of the oldest message in the retry queue. */
   retryAgeSeconds?: number;
+  /** Token requests refused in 5 minutes. */
+  tokensRefused?: number;
 }
 
 export const MONITORING_DEFAULTS = {
@@ -50,6 +54,9 @@ export const MONITORING_DEFAULTS = {
   iteratorAgeMs: 300_000,
   // SQS delays a message 15 minutes at most, so no scheduled retry reaches this by its delay alone.
   retryAgeSeconds: 900,
+  // A client with a wrong secret retrying every 3 s, or guessing: the token route's own throttle
+  // (10 a second) lets through up to 3,000 in 5 minutes.
+  tokensRefused: 100,
 } satisfies Required<Omit<VtnMonitoringSettings, 'email'>>;
 
 export interface VtnMonitoringProps extends VtnMonitoringSettings {
@@ -86,6 +93,7 @@ export class VtnMonitoring extends Construct {
       functionErrors: props.functionErrors ?? MONITORING_DEFAULTS.functionErrors,
       iteratorAgeMs: props.iteratorAgeMs ?? MONITORING_DEFAULTS.iteratorAgeMs,
       retryAgeSeconds: props.retryAgeSeconds ?? MONITORING_DEFAULTS.retryAgeSeconds,
+      tokensRefused: props.tokensRefused ?? MONITORING_DEFAULTS.tokensRefused,
     };
     const stackName = Stack.of(this).stackName;
 
@@ -169,6 +177,11 @@ export class VtnMonitoring extends Construct {
     const systemErrors = filledSum(props.table.metricSystemErrorsForOperations({ operations: [...TABLE_OPERATIONS, Operation.GET_RECORDS], period: PERIOD }), 'errors', 'system errors');
     alarm('TableSystemErrors', systemErrors, 1, 'DynamoDB answered requests to the table (or its stream) with server errors in the last 5 minutes.');
 
+    // Business metrics, as the functions write them (lambdas/core/metrics.ts).
+    const business = (name: MetricName, label: string, dimensions: Record<string, string> = {}) => businessMetric(stackName, name, label, dimensions);
+    const tokensRefused = business('TokensRefused', 'refused');
+    alarm('TokensRefused', tokensRefused, settings.tokensRefused, `At least ${settings.tokensRefused} token requests were refused in 5 minutes: a client with a wrong secret or scope, or someone guessing; the dashboard shows the OAuth error codes.`);
+
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: stackName, defaultInterval: Duration.hours(6) });
     const graph = (title: string, left: IMetric[], width = 8): IWidget => new GraphWidget({ title, left, width, height: 6 });
     const perFunction = (metric: (fn: IFunction) => Metric) => functions.map(([name, fn]) => metric(fn).with({ label: name }));
@@ -188,7 +201,33 @@ export class VtnMonitoring extends Construct {
       graph('Oldest retry (s)', [retryAge], 6),
       graph('Table throttles and system errors', [throttles, systemErrors], 6),
     );
+    this.dashboard.addWidgets(
+      graph('Requests by status class', ['2xx', '4xx', '5xx'].map((statusClass) => business('Requests', statusClass, { StatusClass: statusClass })), 6),
+      graph('Requests by route and method', [search(stackName, 'Requests', ['Method', 'Route'])], 6),
+      graph('Webhook attempts and given up', [business('WebhookDelivered', 'delivered'), business('WebhookFailed', 'failed'), business('WebhookGivenUp', 'given up')], 6),
+      graph('Tokens issued and refused', [business('TokensIssued', 'issued'), tokensRefused, search(stackName, 'TokensRefused', ['Reason'])], 6),
+    );
   }
+}
+
+/** A business metric of this stack, summed over 5 minutes. */
+function businessMetric(service: string, name: MetricName, label: string, dimensions: Record<string, string>): Metric {
+  const dimensionsMap = { [SERVICE_DIMENSION]: service, ...dimensions };
+  expectWritten(name, Object.keys(dimensionsMap));
+  return new Metric({ namespace: DEFAULT_METRICS_NAMESPACE, metricName: name, dimensionsMap, statistic: 'Sum', period: PERIOD, label });
+}
+
+/** One series per value of these dimensions (a route, an error code), found by a search, so the dashboard needs no list of them. */
+function search(service: string, name: MetricName, dimensions: string[]): MathExpression {
+  const set = [SERVICE_DIMENSION, ...dimensions];
+  expectWritten(name, set);
+  return new MathExpression({
+    expression: `SEARCH('{${DEFAULT_METRICS_NAMESPACE},${set.join(',')}} MetricName="${name}" ${SERVICE_DIMENSION}="${service}"', 'Sum', ${PERIOD.toSeconds()})`,
+    usingMetrics: {},
+    // Each series named by its own dimension values (a dynamic label).
+    label: dimensions.map((dimension) => `\${PROP('Dim.${dimension}')}`).join(' '),
+    period: PERIOD,
+  });
 }
 
 /** The same per-operation metrics, each filled with 0, summed; ids prefixed so that sums can share a graph. */
@@ -205,4 +244,10 @@ function filledSum(metric: IMetric, prefix: string, label: string): MathExpressi
 
 function pascal(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/** Fails the synth unless the functions write `name` under exactly these dimensions: its graph would stay empty. */
+function expectWritten(name: MetricName, dimensions: string[]): void {
+  const sorted = (set: readonly string[]) => JSON.stringify([...set].sort());
+  if (!dimensionSetsOf(name).some((set) => sorted(set) === sorted(dimensions))) throw new Error(`the functions do not write ${name} with the dimensions ${dimensions.join(', ')}`);
 }

@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { BASE_PATH } from '../lambdas/routes';
@@ -33,6 +34,8 @@ export interface VtnStackProps extends StackProps {
   auth?: VtnAuthSettings;
   /** Alarm thresholds and an e-mail address for alarms (see VtnMonitoring). */
   monitoring?: VtnMonitoringSettings;
+  /** A template for `sam local`, never to be deployed (see declareForSamLocal). */
+  samLocal?: boolean;
 }
 
 /** Access tokens: what the functions' VTN_TOKEN_* and VTN_EXTERNAL_* settings say (README, Configuration). */
@@ -110,6 +113,23 @@ export class VtnStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { description: 'Where the alarms go: subscribe to it', value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'JwksUrl', { description: "The public keys that verify the VTN's access tokens", value: `${this.api.api.apiEndpoint}${BASE_PATH}/.well-known/jwks.json` });
     acknowledgeNagFindings(this);
+    if (props.samLocal) declareForSamLocal(this);
+  }
+}
+
+/** Where the functions under `sam local` find DynamoDB Local, unless its --env-vars file says otherwise. */
+export const SAM_LOCAL_DYNAMODB_ENDPOINT = 'http://host.docker.internal:8000';
+
+/**
+ * `sam local` sets only the environment variables a function's template declares, and blanks
+ * those CloudFormation would resolve: a template synthesised for it also declares the database
+ * endpoint and VTN_AUTH, for its --env-vars file to set. Not for deploying: Lambda cannot reach
+ * DynamoDB Local.
+ */
+function declareForSamLocal(stack: Stack): void {
+  for (const fn of stack.node.findAll().filter((construct): construct is NodejsFunction => construct instanceof NodejsFunction)) {
+    fn.addEnvironment('DYNAMODB_ENDPOINT', SAM_LOCAL_DYNAMODB_ENDPOINT);
+    fn.addEnvironment('VTN_AUTH', 'on');
   }
 }
 

@@ -16,8 +16,18 @@ export interface VtnConfig {
   /** How long a write waits for the GSIs to show it; 0 does not wait. */
   indexSettleMs: number;
   logLevel: LogLevel;
+  metrics: MetricsConfig;
   webhooks: WebhookConfig;
   auth: AuthConfig;
+}
+
+/** Business metrics, written as CloudWatch embedded metric format lines (see metrics.ts). */
+export interface MetricsConfig {
+  /** Off unless VTN_METRICS=on (the stack sets it): locally the lines would only crowd the console. */
+  enabled: boolean;
+  namespace: string;
+  /** The `Service` dimension of every metric: the stack's name in AWS. */
+  service: string;
 }
 
 export interface AuthConfig {
@@ -105,6 +115,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
     cacheCoherenceMs: wholeNumber(env, 'VTN_CACHE_COHERENCE_MS', 1_000),
     indexSettleMs: wholeNumber(env, 'VTN_INDEX_SETTLE_MS', 3_000),
     logLevel,
+    metrics: readMetricsConfig(env),
     webhooks: {
       timeoutMs: wholeNumber(env, 'VTN_WEBHOOK_TIMEOUT_MS', 10_000),
       allowPrivate: flag(env, 'VTN_WEBHOOK_ALLOW_PRIVATE'),
@@ -115,6 +126,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
     },
     auth: readAuthConfig(env),
   };
+}
+
+export const DEFAULT_METRICS_NAMESPACE = 'OpenADR3VTN';
+export const DEFAULT_METRICS_SERVICE = 'openadr3-vtn';
+
+function readMetricsConfig(env: NodeJS.ProcessEnv): MetricsConfig {
+  const mode = env.VTN_METRICS || 'off';
+  if (mode !== 'on' && mode !== 'off') throw new ConfigError(`VTN_METRICS must be on or off, got "${mode}"`);
+  const namespace = env.VTN_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE;
+  // CloudWatch's rule for namespaces; AWS/ is reserved for AWS's own.
+  if (!/^[A-Za-z0-9 .\-_/#:]{1,255}$/.test(namespace) || namespace.startsWith('AWS/')) {
+    throw new ConfigError(`VTN_METRICS_NAMESPACE must be 1-255 characters of A-Z, a-z, 0-9, space and . - _ / # :, not starting with AWS/, got "${namespace}"`);
+  }
+  const service = env.VTN_METRICS_SERVICE || DEFAULT_METRICS_SERVICE;
+  if (!/^[\x21-\x7e]{1,255}$/.test(service)) throw new ConfigError(`VTN_METRICS_SERVICE must be 1-255 printable ASCII characters without spaces, got "${service}"`);
+  return { enabled: mode === 'on', namespace, service };
 }
 
 export const DEFAULT_TOKEN_ISSUER = 'openadr3-vtn';

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readConfig, type VtnConfig } from './config';
 import { dynamoClientFor } from './dynamodb-client';
 import { logger, resetLogger } from './logger';
+import { metrics, resetMetrics } from './metrics';
 import { timeLeftMs } from './deadline';
 import { InProcessRetries } from './notifications/in-process-retries';
 import { notifierFor } from './notifications/notifier';
@@ -62,7 +63,8 @@ function runtime(): Runtime {
 /** Where there is no table stream (the local VTN), subscribers are notified from here after each write. */
 function notifyingInline(storage: VtnStorage, config: VtnConfig): VtnStorage {
   const log = logger();
-  const notifier = notifierFor(config.webhooks, storage, log, (redeliver) => new InProcessRetries(redeliver, log));
+  // Its counts go out with the next request's (npm start writes none unless VTN_METRICS=on).
+  const notifier = notifierFor(config.webhooks, storage, log, metrics(), (redeliver) => new InProcessRetries(redeliver, log));
   return new NotifyingStorage(storage, (change) => {
     notifier.notify(change).catch((error: unknown) => log.error('notification failed', { objectType: change.objectType, operation: change.operation, error }));
   });
@@ -90,4 +92,5 @@ export function dynamoClient(): DynamoDBClient {
 export function resetRuntime(): void {
   current = undefined;
   resetLogger();
+  resetMetrics();
 }

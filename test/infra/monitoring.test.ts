@@ -4,6 +4,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { RESOURCES } from '../../lambdas/routes';
 import { ContextError, vtnStackProps } from '../../lib/context';
 import { MONITORING_DEFAULTS } from '../../lib/vtn-monitoring';
+import { METRICS, Metrics, type DimensionsOf, type MetricName } from '../../lambdas/core/metrics';
+import { readConfig } from '../../lambdas/core/config';
+import { readEmf } from '../support/emf';
 import { VtnStack, type VtnStackProps } from '../../lib/vtn-stack';
 
 // The template is what is asserted; bundling the functions here would only slow the tests down.
@@ -41,6 +44,21 @@ function alarmsOf(from: Resources): Record<string, any> {
   );
 }
 const alarms = alarmsOf(resources);
+
+/** What the functions write, read back from their EMF lines: namespace, metric, each dimension set, Service. */
+const written = (() => {
+  const lines: string[] = [];
+  const { metrics: settings } = readConfig({ VTN_METRICS: 'on', VTN_METRICS_SERVICE: 'Test' });
+  const counter = new Metrics(settings, (line) => lines.push(line));
+  for (const name of Object.keys(METRICS) as MetricName[]) {
+    const dimensions = Object.fromEntries(METRICS[name].flat().map((dimension) => [dimension, 'x'])) as DimensionsOf<typeof name>;
+    counter.count(name, dimensions);
+  }
+  counter.flush();
+  return readEmf(lines).flatMap((datum) =>
+    datum.dimensionSets.map((set) => ({ namespace: datum.namespace, name: datum.name, dimensions: [...set].sort(), service: datum.dimensions.Service as string })),
+  );
+})();
 
 /** The one metric an alarm watches, in either of the forms CloudFormation takes (a labelled metric comes as `Metrics`). */
 function singleMetric(alarm: any) {
@@ -95,7 +113,7 @@ describe('alarms', () => {
   test('exactly these, each notifying the topic on alarm and on recovery', () => {
     const perFunction = Object.keys(functions).flatMap((name) => [`${name}Errors`, `${name}Throttles`]);
     expect(Object.keys(alarms).sort()).toEqual(
-      ['Api5xxRate', 'ApiP99Latency', ...perFunction, 'WebhookIteratorAge', 'WebhookDeadLetters', 'WebhookStreamFailures', 'WebhookRetryAge', 'TableThrottles', 'TableSystemErrors'].sort(),
+      ['Api5xxRate', 'ApiP99Latency', ...perFunction, 'WebhookIteratorAge', 'WebhookDeadLetters', 'WebhookStreamFailures', 'WebhookRetryAge', 'TableThrottles', 'TableSystemErrors', 'TokensRefused'].sort(),
     );
     expect(Object.keys(functions)).toHaveLength(RESOURCES.length + 1);
     for (const alarm of Object.values(alarms)) expectNotifiesTopic(alarm);
@@ -178,7 +196,7 @@ describe('alarms', () => {
 
   test('thresholds from settings', () => {
     const changed = alarmsOf(
-      synth({ monitoring: { serverErrorRatePercent: 2.5, minRequests: 100, p99LatencyMs: 1500, functionErrors: 5, iteratorAgeMs: 60_000, retryAgeSeconds: 1800 } }).toJSON().Resources,
+      synth({ monitoring: { serverErrorRatePercent: 2.5, minRequests: 100, p99LatencyMs: 1500, functionErrors: 5, iteratorAgeMs: 60_000, retryAgeSeconds: 1800, tokensRefused: 40 } }).toJSON().Resources,
     );
     expect(changed.Api5xxRate.Threshold).toBe(2.5);
     expect(expression(changed.Api5xxRate).expression).toContain('>= 100,');
@@ -188,6 +206,14 @@ describe('alarms', () => {
     expect(changed.EventsThrottles.Threshold).toBe(1);
     expect(changed.WebhookIteratorAge.Threshold).toBe(60_000);
     expect(changed.WebhookRetryAge.Threshold).toBe(1800);
+    expect(changed.TokensRefused.Threshold).toBe(40);
+  });
+
+  test('token requests refused: 100 in 5 minutes, from the metric the token function writes', () => {
+    const alarm = alarms.TokensRefused;
+    expectRule(alarm, 100, 1);
+    expect(singleMetric(alarm)).toEqual({ Metric: { Namespace: 'OpenADR3VTN', MetricName: 'TokensRefused' }, Stat: 'Sum', Period: 300, dimensions: { Service: 'Test' } });
+    expect(written).toContainEqual({ namespace: 'OpenADR3VTN', name: 'TokensRefused', dimensions: ['Service'], service: 'Test' });
   });
 });
 
@@ -232,6 +258,41 @@ describe('the dashboard', () => {
   });
 });
 
+describe('business metrics', () => {
+  const dashboardBody = () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const parts: unknown[] = dashboard.Properties.DashboardBody['Fn::Join'][1];
+    return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+  };
+
+  test('every function writes them, on, in the namespace the dashboard reads, with the stack as Service', () => {
+    for (const id of Object.values(functions)) {
+      expect(resources[id].Properties.Environment.Variables).toMatchObject({ VTN_METRICS: 'on', VTN_METRICS_NAMESPACE: 'OpenADR3VTN', VTN_METRICS_SERVICE: 'Test' });
+    }
+  });
+
+  test('the dashboard graphs each of them by exactly the namespace and dimensions the code writes', () => {
+    const graphed: { namespace: string; name: string; dimensions: string[]; service: string }[] = [];
+    for (const widget of dashboardBody().widgets) {
+      for (const metric of widget.properties?.metrics ?? []) {
+        const [first] = metric;
+        if (typeof first === 'object' && first.expression?.startsWith('SEARCH')) {
+          const [, namespace, set, name, service] = /^SEARCH\('\{([^,]+),([^}]+)\} MetricName="([^"]+)" Service="([^"]+)"', 'Sum', 300\)$/.exec(first.expression)!;
+          graphed.push({ namespace, name, dimensions: set.split(',').sort(), service });
+        } else if (first === 'OpenADR3VTN') {
+          const [namespace, name, ...rest] = metric.filter((part: unknown) => typeof part === 'string');
+          const dimensions = Object.fromEntries(rest.flatMap((part: string, i: number) => (i % 2 === 0 ? [[part, rest[i + 1]]] : [])));
+          graphed.push({ namespace, name, dimensions: Object.keys(dimensions).sort(), service: dimensions.Service });
+        }
+      }
+    }
+    expect(new Set(graphed.map((metric) => metric.name))).toEqual(new Set(Object.keys(METRICS)));
+    for (const metric of graphed) expect(written).toContainEqual(metric);
+    // Every dimension set written is graphed, alone or by a search.
+    for (const set of written) expect(graphed).toContainEqual(set);
+  });
+});
+
 describe('context', () => {
   const read = (values: Record<string, string>) => vtnStackProps((key) => values[key]);
 
@@ -246,8 +307,9 @@ describe('context', () => {
         alarmFunctionErrors: '3',
         alarmIteratorAgeMs: '60000',
         alarmRetryAgeSeconds: '1800',
+        alarmTokensRefused: '500',
       }).monitoring,
-    ).toEqual({ email: 'ops@example.com', serverErrorRatePercent: 2.5, minRequests: 50, p99LatencyMs: 1500, functionErrors: 3, iteratorAgeMs: 60_000, retryAgeSeconds: 1800 });
+    ).toEqual({ email: 'ops@example.com', serverErrorRatePercent: 2.5, minRequests: 50, p99LatencyMs: 1500, functionErrors: 3, iteratorAgeMs: 60_000, retryAgeSeconds: 1800, tokensRefused: 500 });
   });
 
   test('refuses bad values, naming the key', () => {
@@ -261,10 +323,11 @@ describe('context', () => {
     expect(() => read({ alarmFunctionErrors: '1.5' })).toThrow(/alarmFunctionErrors must be a whole number/);
     expect(() => read({ alarmIteratorAgeMs: '3600001' })).toThrow(/alarmIteratorAgeMs must be 1000 to 3600000/);
     expect(() => read({ alarmRetryAgeSeconds: '30' })).toThrow(/alarmRetryAgeSeconds must be 60 to/);
+    expect(() => read({ alarmTokensRefused: '0' })).toThrow(/alarmTokensRefused must be 1 to/);
   });
 
   test('the defaults are the documented ones', () => {
-    expect(MONITORING_DEFAULTS).toEqual({ serverErrorRatePercent: 5, minRequests: 20, p99LatencyMs: 3000, functionErrors: 1, iteratorAgeMs: 300_000, retryAgeSeconds: 900 });
+    expect(MONITORING_DEFAULTS).toEqual({ serverErrorRatePercent: 5, minRequests: 20, p99LatencyMs: 3000, functionErrors: 1, iteratorAgeMs: 300_000, retryAgeSeconds: 900, tokensRefused: 100 });
   });
 });
 

@@ -100,7 +100,7 @@ describe('the functions', () => {
       const signing = name === 'auth' ? ['VTN_TOKEN_KMS_KEY_ID'] : [];
       const challenges = name === 'subscriptions' ? ['VTN_WEBHOOK_TIMEOUT_MS'] : [];
       expect(Object.keys(fn.Environment.Variables).sort()).toEqual(
-        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges].sort(),
+        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_METRICS', 'VTN_METRICS_NAMESPACE', 'VTN_METRICS_SERVICE', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges].sort(),
       );
       // Echo challenges wait up to the webhook timeout (10 s by default) within the request.
       expect(fn.Timeout).toBe(name === 'subscriptions' ? 20 : 10);
@@ -357,5 +357,22 @@ describe('the first deploy and after', () => {
     expect(() => vtnStackProps((key) => (key === 'notifierConcurrency' ? '2002' : undefined))).toThrow(ContextError);
     expect(vtnStackProps((key) => (key === 'notifierConcurrency' ? '2001' : undefined)).notifierConcurrency).toBe(2001);
     expect(() => vtnStackProps((key) => (key === 'notifierConcurrency' ? 'many' : undefined))).toThrow(ContextError);
+  });
+
+  test('context: samLocal declares the database endpoint and VTN_AUTH on every function, for sam local to set; without it, none', () => {
+    expect(vtnStackProps((key) => (key === 'samLocal' ? 'true' : undefined)).samLocal).toBe(true);
+    expect(vtnStackProps(() => undefined).samLocal).toBe(false);
+    expect(() => vtnStackProps((key) => (key === 'samLocal' ? 'yes' : undefined))).toThrow(/samLocal/);
+    const ours = (props: Partial<VtnStackProps>) =>
+      Object.values(synth(props).template.findResources('AWS::Lambda::Function'))
+        .map((fn) => fn.Properties.Environment?.Variables ?? {})
+        .filter((variables) => 'TABLE_NAME' in variables);
+    const local = ours({ samLocal: true });
+    expect(local).toHaveLength(RESOURCES.length + 2);
+    for (const variables of local) expect(variables).toMatchObject({ DYNAMODB_ENDPOINT: 'http://host.docker.internal:8000', VTN_AUTH: 'on' });
+    for (const variables of ours({})) {
+      expect(variables).not.toHaveProperty('DYNAMODB_ENDPOINT');
+      expect(variables).not.toHaveProperty('VTN_AUTH');
+    }
   });
 });

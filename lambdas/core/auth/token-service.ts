@@ -1,7 +1,8 @@
 import type { JWK } from 'jose';
 import { ConfigError, readConfig } from '../config';
 import { dynamoClientFor } from '../dynamodb-client';
-import { NotImplementedError } from '../errors';
+import { NotImplementedError, OAuthError } from '../errors';
+import { metrics } from '../metrics';
 import { DynamoClientStore } from '../storage/dynamo/clients';
 import { DynamoGateway } from '../storage/dynamo/gateway';
 import { kmsClient, kmsSigner } from './kms-signer';
@@ -39,6 +40,21 @@ async function buildTokenService(): Promise<TokenService> {
     lifetimeSeconds: auth.tokenLifetimeSeconds,
   });
   return { exchange: (request) => exchange.exchange(request), keySet: () => ({ keys: [key.jwk] }) };
+}
+
+/**
+ * Counts a token issued, or refused by its OAuth error code (four values, so a bounded
+ * dimension), whether the request was refused as read or at the exchange.
+ */
+export async function countedGrant(grant: () => Promise<TokenGrant>): Promise<TokenGrant> {
+  try {
+    const granted = await grant();
+    metrics().count('TokensIssued', {});
+    return granted;
+  } catch (error) {
+    if (error instanceof OAuthError) metrics().count('TokensRefused', { Reason: error.error });
+    throw error;
+  }
 }
 
 /** KMS in AWS; the local VTN's key in its data directory. */

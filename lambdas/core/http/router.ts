@@ -8,6 +8,7 @@ import type { Caller } from '../operations/operations';
 import { objectID, validate } from '../openadr/validation';
 import { BASE_PATH } from '../../routes';
 import type { Logger } from '../logger';
+import { metrics } from '../metrics';
 import { parseJson } from './json-body';
 import { problem } from './problem';
 import { parseQuery, type QueryParser } from './query';
@@ -89,6 +90,8 @@ interface RoutedContext extends Context {
 export function httpHandler(routes: RouteTable, logger: Logger, authenticate: Authenticator = tokenAuthentication) {
   // Work below stops at the request deadline; should it not (a hung call), middy answers anyway.
   return middy<Event, Result, Error, RoutedContext>({ timeoutEarlyInMillis: DEADLINE_MARGIN_MS / 2 })
+    // First in, so last out: it counts the response the problem middleware made of an error.
+    .use(requestMetrics(routes))
     .use(problemsAndAccessLog(logger))
     .use(authorization(routes, authenticate))
     .handler((event, context) => withDeadline(requestDeadline(context), async () => {
@@ -116,6 +119,28 @@ function authorization(routes: RouteTable, authenticate: Authenticator): middy.M
       if (!permits(context.caller.scopes, route.scope)) throw new InsufficientScopeError(route.scope);
     },
   };
+}
+
+const COUNTED_METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'DELETE'];
+
+/**
+ * Counts each request by route template, method and status class, and writes the invocation's
+ * metrics (see metrics.ts). Every dimension value comes from a bounded set: a path outside the
+ * route table counts as `$default`, a method other than the four as `OTHER`.
+ */
+function requestMetrics(routes: RouteTable): middy.MiddlewareObj<Event, Result, Error, RoutedContext> {
+  const count = ({ event, response }: middy.Request<Event, Result, Error, RoutedContext>) => {
+    const template = routeTemplate(event);
+    const method = event.requestContext.http.method.toUpperCase();
+    const status = response?.statusCode ?? 500;
+    metrics().count('Requests', {
+      Route: template !== undefined && Object.hasOwn(routes, template) ? template : '$default',
+      Method: COUNTED_METHODS.includes(method) ? method : 'OTHER',
+      StatusClass: `${Math.floor(status / 100)}xx`,
+    });
+    metrics().flush();
+  };
+  return { after: count, onError: count };
 }
 
 /** The Lambda's own deadline less a margin to answer in; none without a Lambda context. */

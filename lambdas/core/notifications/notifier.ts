@@ -1,5 +1,6 @@
 import { timeLeftMs } from '../deadline';
 import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
 import { NotFoundError } from '../errors';
 import { programTargetsOf } from '../operations/privacy';
 import type { Grant, VtnStorage } from '../storage/port';
@@ -34,6 +35,8 @@ export interface NotifierOptions {
   retryPolicy: RetryPolicy;
   retries: RetryScheduler;
   logger: Logger;
+  /** Counts attempts delivered and failed, and deliveries given up; its owner flushes it. */
+  metrics: Metrics;
 }
 
 /** Backoff between attempts: base, 2 base, 4 base, ... up to `maxAttempts` in all. */
@@ -124,6 +127,7 @@ export class Notifier {
     };
     if (result.ok) {
       this.options.logger.debug('webhook delivered', { ...fields, status: result.status });
+      this.options.metrics.count('WebhookDelivered', {});
       return true;
     }
     if (result.deferred) {
@@ -132,10 +136,15 @@ export class Notifier {
       return false;
     }
     this.options.logger.warn('webhook delivery failed', { ...fields, status: result.status, error: result.error });
+    this.options.metrics.count('WebhookFailed', {});
     // A refused callback will not become acceptable by waiting.
     const delayMs = result.refused ? undefined : this.options.retryPolicy.delayAfter(delivery.attempt);
-    if (delayMs === undefined) await this.options.retries.giveUp({ ...delivery, lastError: result.error, failedAt: new Date().toISOString() });
-    else await this.options.retries.retryLater({ ...delivery, attempt: delivery.attempt + 1 }, delayMs);
+    if (delayMs !== undefined) {
+      await this.options.retries.retryLater({ ...delivery, attempt: delivery.attempt + 1 }, delayMs);
+      return false;
+    }
+    this.options.metrics.count('WebhookGivenUp', {});
+    await this.options.retries.giveUp({ ...delivery, lastError: result.error, failedAt: new Date().toISOString() });
     return false;
   }
 
@@ -153,6 +162,7 @@ export function notifierFor(
   webhooks: WebhookConfig,
   storage: NotifierStorage,
   logger: Logger,
+  metrics: Metrics,
   retries: (redeliver: (delivery: Delivery) => Promise<boolean>) => RetryScheduler,
 ): Notifier {
   const notifier: Notifier = new Notifier(storage, {
@@ -160,6 +170,7 @@ export function notifierFor(
     retryPolicy: new RetryPolicy(webhooks.retryBaseMs, webhooks.maxAttempts),
     retries: retries((delivery) => notifier.redeliver(delivery)),
     logger,
+    metrics,
   });
   return notifier;
 }

@@ -1,4 +1,5 @@
 import { Logger } from '../../../lambdas/core/logger';
+import { Metrics } from '../../../lambdas/core/metrics';
 import { InProcessRetries } from '../../../lambdas/core/notifications/in-process-retries';
 import { notifierFor } from '../../../lambdas/core/notifications/notifier';
 import { dehydrate } from '../../../lambdas/core/openadr/temporal-fields';
@@ -38,7 +39,7 @@ test('privacy costs a warm notifier no DynamoDB request per change, however many
   }
   const logger = new Logger('silent');
   const config = { timeoutMs: 2000, allowPrivate: true, retryBaseMs: 10, maxAttempts: 1, concurrency: 32, notifyInline: true };
-  const notifier = notifierFor(config, storage, logger, (redeliver) => new InProcessRetries(redeliver, logger));
+  const notifier = notifierFor(config, storage, logger, Metrics.off(), (redeliver) => new InProcessRetries(redeliver, logger));
   const created = (targets: string[]) => ({ objectType: 'EVENT' as const, operation: 'CREATE' as const, object: dehydrate('EVENT', anEvent(program.id, { targets })) });
   try {
     // Cold: subscriptions, the program and every grant are read once.

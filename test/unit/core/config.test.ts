@@ -11,6 +11,7 @@ describe('readConfig', () => {
       cacheCoherenceMs: 1_000,
       indexSettleMs: 3_000,
       logLevel: 'info',
+      metrics: { enabled: false, namespace: 'OpenADR3VTN', service: 'openadr3-vtn' },
       webhooks: { timeoutMs: 10_000, allowPrivate: false, retryBaseMs: 10_000, maxAttempts: 5, concurrency: 128, notifyInline: false },
       auth: { enabled: true, issuer: 'openadr3-vtn', audience: 'openadr3-vtn', tokenLifetimeSeconds: 3_600, publicKey: undefined, kmsKeyId: undefined, external: undefined },
     });
@@ -43,6 +44,7 @@ describe('readConfig', () => {
       cacheCoherenceMs: 250,
       indexSettleMs: 0,
       logLevel: 'warn',
+      metrics: expect.anything(),
       webhooks: { timeoutMs: 1_500, allowPrivate: true, retryBaseMs: 50, maxAttempts: 3, concurrency: 16, notifyInline: true },
       auth: expect.anything(),
     });

@@ -6,6 +6,7 @@ import { SUBSCRIBER_ROLE } from '../../../lambdas/core/openadr/types';
 import { resetRuntime } from '../../../lambdas/core/runtime';
 import { toItem } from '../../../lambdas/core/storage/dynamo/item-codec';
 import { handler } from '../../../lambdas/webhooks';
+import { readEmf } from '../../support/emf';
 import { anEvent, aSubscription } from '../../support/fixtures';
 import { Receiver } from '../../support/receiver';
 
@@ -98,6 +99,28 @@ test('when the retry queue cannot be reached, only that record is reported as fa
     ]),
   );
   expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '201' }] });
+});
+
+test("an invocation's deliveries are counted and written once, at its end, in EMF", async () => {
+  const written: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((line) => (written.push(String(line)), true));
+  process.env.VTN_METRICS = 'on';
+  process.env.VTN_METRICS_SERVICE = 'OpenAdr3Vtn-test';
+  resetRuntime();
+  try {
+    const records = [1, 2].map((n) => ({ name: 'INSERT' as const, image: toItem(anEvent('prog-1', { id: `evt-m${n}` }), 1), sequence: `30${n}` }));
+    await handler(streamEvent(records));
+  } finally {
+    stdout.mockRestore();
+    delete process.env.VTN_METRICS;
+    delete process.env.VTN_METRICS_SERVICE;
+  }
+  const lines = written.filter((line) => line.includes('"_aws"'));
+  expect(lines).toHaveLength(1);
+  expect(readEmf(lines).map(({ name, value, dimensions }) => ({ name, value, dimensions }))).toEqual([
+    { name: 'WebhookDelivered', value: 2, dimensions: { Service: 'OpenAdr3Vtn-test' } },
+    { name: 'WebhookFailed', value: 2, dimensions: { Service: 'OpenAdr3Vtn-test' } },
+  ]);
 });
 
 describe('the retry queue', () => {

@@ -1,10 +1,13 @@
 import { Logger } from '../../../../lambdas/core/logger';
+import { Metrics } from '../../../../lambdas/core/metrics';
 import type { Subscription } from '../../../../lambdas/core/openadr/types';
 import type { ProgramStore, SubscriptionStore } from '../../../../lambdas/core/storage/port';
+import type { Delivery } from '../../../../lambdas/core/notifications/change';
 import { InProcessRetries } from '../../../../lambdas/core/notifications/in-process-retries';
 import { notifierFor } from '../../../../lambdas/core/notifications/notifier';
 import { dehydrate } from '../../../../lambdas/core/openadr/temporal-fields';
 import { aSubscription } from '../../../support/fixtures';
+import { readEmf } from '../../../support/emf';
 import { Receiver } from '../../../support/receiver';
 
 let receiver: Receiver;
@@ -15,10 +18,14 @@ afterAll(() => receiver.close());
 
 /** A notifier over these subscriptions, one attempt per delivery, logging into `lines`. */
 function notifierOver(subscriptions: Subscription[], lines: string[]) {
-  const store = { all: async () => subscriptions, get: async (id: string) => subscriptions.find((s) => s.id === id)! } as unknown as SubscriptionStore;
   const logger = new Logger('debug', {}, (line) => lines.push(line));
   const config = { timeoutMs: 1000, allowPrivate: true, retryBaseMs: 10, maxAttempts: 1, concurrency: 4, notifyInline: true };
-  return notifierFor(config, { subscriptions: store, programs: {} as ProgramStore, grantOf: async () => ({ targets: [] }) }, logger, (redeliver) => new InProcessRetries(redeliver, logger));
+  return notifierFor(config, storeOver(subscriptions), logger, Metrics.off(), (redeliver) => new InProcessRetries(redeliver, logger));
+}
+
+function storeOver(subscriptions: Subscription[]) {
+  const store = { all: async () => subscriptions, get: async (id: string) => subscriptions.find((s) => s.id === id)! } as unknown as SubscriptionStore;
+  return { subscriptions: store, programs: {} as ProgramStore, grantOf: async () => ({ targets: [] }) };
 }
 
 test("a subscription's bearer token is in no notification of it and in no log line", async () => {
@@ -129,4 +136,25 @@ test('a retry is dropped when its subscription, narrowed since, no longer asks f
     notifier.close();
   }
   expect(lines.map((line) => JSON.parse(line).message)).toContain('webhook retry dropped');
+});
+
+test('metrics count the attempts delivered and failed, and the deliveries given up', async () => {
+  const subscriptions = ['/counted-1', '/counted-2', '/down'].map((path) => aSubscription({ objectOperations: [{ objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl: `${receiver.url}${path}` }] }));
+  const lines: string[] = [];
+  const counter = new Metrics({ enabled: true, namespace: 'Test', service: 'test' }, (line) => lines.push(line));
+  const queued: Delivery[] = [];
+  const config = { timeoutMs: 1000, allowPrivate: true, retryBaseMs: 10, maxAttempts: 2, concurrency: 4, notifyInline: true };
+  const notifier = notifierFor(config, storeOver(subscriptions), new Logger('silent'), counter, () => ({ retryLater: async (delivery) => void queued.push(delivery), giveUp: async () => undefined }));
+  try {
+    expect(await notifier.notify({ objectType: 'PROGRAM', operation: 'CREATE', object: { id: 'p-counted' } })).toEqual({ delivered: 2, failed: 1 });
+    counter.flush();
+    // The second and last attempt of the failed one.
+    expect(queued).toHaveLength(1);
+    expect(await notifier.redeliver(queued[0])).toBe(false);
+    counter.flush();
+  } finally {
+    notifier.close();
+  }
+  const flushes = lines.map((line) => Object.fromEntries(readEmf([line]).map((datum) => [datum.name, datum.value])));
+  expect(flushes).toEqual([{ WebhookDelivered: 2, WebhookFailed: 1 }, { WebhookFailed: 1, WebhookGivenUp: 1 }]);
 });
