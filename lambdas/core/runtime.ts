@@ -4,9 +4,13 @@ import { dynamoClientFor } from './dynamodb-client';
 import { logger, resetLogger } from './logger';
 import { timeLeftMs } from './deadline';
 import { InProcessRetries } from './notifications/in-process-retries';
+import { mqttBinding, resetMqttBinding } from './notifications/mqtt/binding';
+import { MqttNotifier } from './notifications/mqtt/mqtt-notifier';
+import type { MqttPublisher } from './notifications/mqtt/publisher';
 import { notifierFor } from './notifications/notifier';
 import { NotifyingStorage } from './notifications/notifying-storage';
 import { WebhookClient } from './notifications/webhook-client';
+import { NotifierTopics } from './operations/notifier-topics';
 import { VtnOperations } from './operations/operations';
 import { DynamoStorage } from './storage/dynamo/dynamo-storage';
 import type { VtnStorage } from './storage/port';
@@ -21,9 +25,12 @@ interface Runtime {
   client: DynamoDBClient;
   storage: VtnStorage;
   operations: VtnOperations;
+  topics: NotifierTopics;
 }
 
 let current: Runtime | undefined;
+/** The local VTN's broker, which inline notifications publish to (in AWS the table's stream feeds IoT Core). */
+let inlineMqttPublisher: MqttPublisher | undefined;
 
 /** Time a request keeps, after its callbacks' echo challenges, to store the subscription and answer. */
 const CHALLENGE_MARGIN_MS = 1_000;
@@ -54,7 +61,13 @@ function runtime(): Runtime {
       const endBy = Date.now() + timeLeftMs() - CHALLENGE_MARGIN_MS;
       return verifier.verify(url, () => Math.min(config.webhooks.timeoutMs, endBy - Date.now()));
     };
-    current = { config, client, storage, operations: new VtnOperations(storage, { allowPrivateCallbacks: config.webhooks.allowPrivate, verifyCallback }) };
+    current = {
+      config,
+      client,
+      storage,
+      operations: new VtnOperations(storage, { allowPrivateCallbacks: config.webhooks.allowPrivate, verifyCallback }),
+      topics: new NotifierTopics(storage, mqttBinding()?.layout),
+    };
   }
   return current;
 }
@@ -63,14 +76,29 @@ function runtime(): Runtime {
 function notifyingInline(storage: VtnStorage, config: VtnConfig): VtnStorage {
   const log = logger();
   const notifier = notifierFor(config.webhooks, storage, log, (redeliver) => new InProcessRetries(redeliver, log));
+  const layout = mqttBinding()?.layout;
+  const mqtt = layout && inlineMqttPublisher ? new MqttNotifier(storage, inlineMqttPublisher, layout, log) : undefined;
   return new NotifyingStorage(storage, (change) => {
     notifier.notify(change).catch((error: unknown) => log.error('notification failed', { objectType: change.objectType, operation: change.operation, error }));
+    // Its failures are logged by the notifier itself.
+    mqtt?.notify(change).catch(() => undefined);
   });
+}
+
+/** Where inline notifications publish MQTT messages: the local VTN's broker, or none. */
+export function useInlineMqttPublisher(publisher: MqttPublisher | undefined): void {
+  inlineMqttPublisher = publisher;
+  current = undefined;
 }
 
 /** The OpenADR operations over this instance's storage. */
 export function vtn(): VtnOperations {
   return runtime().operations;
+}
+
+/** The MQTT binding's topic names over this instance's storage. */
+export function notifierTopics(): NotifierTopics {
+  return runtime().topics;
 }
 
 export function vtnStorage(): VtnStorage {
@@ -90,4 +118,5 @@ export function dynamoClient(): DynamoDBClient {
 export function resetRuntime(): void {
   current = undefined;
   resetLogger();
+  resetMqttBinding();
 }

@@ -17,9 +17,11 @@ export class NotifyingStorage implements VtnStorage {
   readonly resources: VtnStorage['resources'];
   readonly reports: VtnStorage['reports'];
   readonly grantOf: VtnStorage['grantOf'];
+  readonly venGrants: VtnStorage['venGrants'];
 
   constructor(inner: VtnStorage, onChange: (change: Change) => void) {
     this.grantOf = (clientID) => inner.grantOf(clientID);
+    this.venGrants = () => inner.venGrants();
     this.programs = { ...notifying('PROGRAM', inner.programs, onChange), findByName: (name) => inner.programs.findByName(name) };
     this.events = notifying('EVENT', inner.events, onChange);
     this.subscriptions = { ...notifying('SUBSCRIPTION', inner.subscriptions, onChange), all: () => inner.subscriptions.all() };
