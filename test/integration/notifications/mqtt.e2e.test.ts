@@ -162,6 +162,27 @@ describe('what clients hear', () => {
     expect((await inbox.on(all.events.DELETE, event.id)).body.operation).toBe('DELETE');
   });
 
+  test("deleting a program reports each of its events deleted, and deleting a ven each of its resources, as the table's stream does in AWS", async () => {
+    const bl = await connect('bl-1');
+    const inbox = new Inbox(bl);
+    expect(await subscribe(bl, 'openadr3/events/delete', 'openadr3/resources/delete', 'openadr3/programs/delete', 'openadr3/vens/delete')).toEqual([1, 1, 1, 1]);
+    const doomed = (await api.post('/programs', { programName: 'doomed' })).body;
+    const events = [(await api.post('/events', { programID: doomed.id })).body, (await api.post('/events', { programID: doomed.id })).body];
+    const moved = (await api.post('/events', { programID: doomed.id })).body;
+    await api.put(`/events/${moved.id}`, { programID: program });
+    const ven = (await api.post('/vens', { objectType: 'BL_VEN_REQUEST', venName: 'ven-doomed', clientID: 'ven-8' })).body;
+    const resource = (await api.post('/resources', { objectType: 'BL_RESOURCE_REQUEST', resourceName: 'r', venID: ven.id, clientID: 'ven-8' })).body;
+
+    await api.delete(`/programs/${doomed.id}`);
+    await api.delete(`/vens/${ven.id}`);
+    await inbox.on('openadr3/programs/delete', doomed.id);
+    for (const event of events) expect((await inbox.on('openadr3/events/delete', event.id)).body.object).toEqual(event);
+    await inbox.on('openadr3/vens/delete', ven.id);
+    expect((await inbox.on('openadr3/resources/delete', resource.id)).body.object).toEqual(resource);
+    // Reported in order: the moved event, which survives, would have come before the ven's delete.
+    expect(inbox.messages.filter((message) => message.body.object.id === moved.id)).toEqual([]);
+  });
+
   test("a VEN hears of programs and events on its ven's topics with only its granted targets, and not of events targeted at other vens", async () => {
     const client = await connect('ven-1');
     const inbox = new Inbox(client);
