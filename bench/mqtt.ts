@@ -15,6 +15,7 @@ import { storageFor } from '../lambdas/core/runtime';
 import { ensureTable } from '../lambdas/core/storage/dynamo/ensure-table';
 import { startLocalBroker, type LocalBroker } from '../local/mqtt-broker';
 import type { DynamoMeter } from './meter';
+import { eventCreation } from './webhooks';
 import { seedVens } from './seed';
 import { mean, percentile } from './stats';
 
@@ -42,19 +43,10 @@ export interface ChangeCost {
 const DELIVERY_TIMEOUT_MS = 60_000;
 const layout = new TopicLayout('openadr3');
 
+/** An event creation for `programID`, with these targets. */
 function eventChange(programID: string, targets: string[] | null): Change {
-  return {
-    objectType: 'EVENT',
-    operation: 'CREATE',
-    object: {
-      id: newObjectId(),
-      objectType: 'EVENT',
-      programID,
-      targets,
-      intervalPeriod: { start: Temporal.Now.instant().toString(), duration: 'PT1H' },
-      intervals: [0, 1, 2, 3].map((id) => ({ id, payloads: [{ type: 'PRICE', values: [0.1 * id] }] })),
-    },
-  };
+  const change = eventCreation([programID], 0);
+  return { ...change, object: { ...change.object, targets } };
 }
 
 /**

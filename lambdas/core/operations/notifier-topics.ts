@@ -37,23 +37,11 @@ export class NotifierTopics {
   }
 
   async program(caller: Caller, programID: string): Promise<TopicsResponse> {
-    const layout = this.binding();
-    if (caller.role === 'BL') {
-      await this.storage.programs.get(programID);
-      return { topics: layout.program(programID) };
-    }
-    const venID = await this.visibleProgram(caller, programID);
-    return { topics: layout.venProgram(venID, programID) };
+    return this.ofProgram(caller, programID, (layout) => layout.program(programID), (layout, venID) => layout.venProgram(venID, programID));
   }
 
   async programEvents(caller: Caller, programID: string): Promise<TopicsResponse> {
-    const layout = this.binding();
-    if (caller.role === 'BL') {
-      await this.storage.programs.get(programID);
-      return { topics: layout.programEvents(programID) };
-    }
-    const venID = await this.visibleProgram(caller, programID);
-    return { topics: layout.venProgramEvents(venID, programID) };
+    return this.ofProgram(caller, programID, (layout) => layout.programEvents(programID), (layout, venID) => layout.venProgramEvents(venID, programID));
   }
 
   /** The all-object routes; their scope (`read_bl`) keeps VENs out. */
@@ -78,6 +66,21 @@ export class NotifierTopics {
 
   private async all(names: (layout: TopicLayout) => OperationTopics): Promise<TopicsResponse> {
     return { topics: names(this.binding()) };
+  }
+
+  /** A program's names: a BL's for any program; a VEN's under its ven, for a program it may read. */
+  private async ofProgram(
+    caller: Caller,
+    programID: string,
+    forBl: (layout: TopicLayout) => OperationTopics,
+    forVen: (layout: TopicLayout, venID: string) => OperationTopics,
+  ): Promise<TopicsResponse> {
+    const layout = this.binding();
+    if (caller.role === 'BL') {
+      await this.storage.programs.get(programID);
+      return { topics: forBl(layout) };
+    }
+    return { topics: forVen(layout, await this.visibleProgram(caller, programID)) };
   }
 
   private binding(): TopicLayout {
