@@ -4,8 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '\\.[jt]s$': '<rootDir>/test/support/esbuild-transform.js' },
-  // temporal-polyfill, its helper package, middy and jose ship only ES modules.
-  transformIgnorePatterns: ['/node_modules/(?!(temporal-polyfill|temporal-utils|@middy|jose)/)'],
+  // temporal-polyfill, its helper package, middy, jose and aedes ship only ES modules.
+  transformIgnorePatterns: ['/node_modules/(?!(temporal-polyfill|temporal-utils|@middy|jose|aedes)/)'],
   setupFiles: ['<rootDir>/test/support/environment.js'],
   testTimeout: 30000,
 };

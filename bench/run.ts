@@ -19,6 +19,7 @@ import { measureQueryCost } from './query-cost';
 import { benchVenClient, seed, seedReports, seedVens, type DataSet } from './seed';
 import { measureWebhooks, startReceiver, type WebhookReceiver } from './webhooks';
 import { measureFaults } from './faults';
+import { measureMqtt, type ChangeCost } from './mqtt';
 import { bearer, useTestSigningKey } from '../test/support/tokens';
 import { mean, percentile, round } from './stats';
 
@@ -49,6 +50,8 @@ const COLD_START_RUNS = setting('BENCH_COLD_START_RUNS', 5);
 const WEBHOOK_CHANGES = setting('BENCH_WEBHOOK_CHANGES', 200);
 const VENS = setting('BENCH_VENS', 1_000);
 const REPORTS = setting('BENCH_REPORTS', 35_000);
+const MQTT_MESSAGES = setting('BENCH_MQTT_MESSAGES', 5_000);
+const MQTT_CHANGES = setting('BENCH_MQTT_CHANGES', 50);
 
 const results: Record<string, number> = {};
 /** A BL client's token: every request carries one, and is verified, as in AWS. */
@@ -301,6 +304,30 @@ async function webhooks(endpoint: string, tableName: string, data: DataSet, rece
   }
 }
 
+/** The embedded broker's publish rate, and the MqttNotifier's cost per change over VENS vens, on a table of its own. */
+async function mqttPaths(endpoint: string): Promise<void> {
+  const client = localDynamoClient(endpoint);
+  const meter = new DynamoMeter();
+  meter.attach(client);
+  try {
+    const figures = await measureMqtt(readConfig(), client, meter, 'vtn-bench-mqtt', { vens: VENS, messages: MQTT_MESSAGES, changes: MQTT_CHANGES });
+    record('mqtt_publishes_per_second', figures.publishesPerSecond);
+    record('mqtt_published_messages', figures.publishedMessages);
+    record('mqtt_vens', figures.vens);
+    record('mqtt_directory_load_read_units', figures.directoryLoadReadUnits);
+    const costs: [string, ChangeCost][] = [['untargeted', figures.untargeted], ['targeted', figures.targeted]];
+    for (const [kind, cost] of costs) {
+      record(`mqtt_${kind}_event_publications_per_change`, cost.publicationsPerChange);
+      record(`mqtt_${kind}_event_p50_ms`, cost.p50Ms);
+      record(`mqtt_${kind}_event_p99_ms`, cost.p99Ms);
+      record(`mqtt_${kind}_event_dynamodb_requests_per_change`, cost.dynamodbRequestsPerChange);
+      record(`mqtt_${kind}_event_read_units_per_change`, cost.readUnitsPerChange);
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
 /** A stream record of a program update, which the seeded subscribers to programs hear of. */
 function programUpdatedStreamEvent(programID: string) {
   const stamp = Temporal.Now.instant().toString();
@@ -360,6 +387,8 @@ async function main(): Promise<void> {
     await coherence(database.endpoint, large.tableName);
     process.stdout.write(`webhooks: ${WEBHOOK_CHANGES} event creations against ${SIZE.subscriptions} subscriptions...\n`);
     await webhooks(database.endpoint, large.tableName, largeData.data, receiver);
+    process.stdout.write(`mqtt: ${MQTT_MESSAGES} messages through the embedded broker; the notifier over ${VENS} vens, ${MQTT_CHANGES} changes each...\n`);
+    await mqttPaths(database.endpoint);
     process.stdout.write('faults: a mixed workload on two instances, DynamoDB healthy and faulting...\n');
     for (const [metric, value] of Object.entries(await measureFaults(database.endpoint))) record(metric, value);
     process.stdout.write('cold starts of the deployed bundles...\n');

@@ -76,7 +76,7 @@ export interface SlowReceiverFigures {
 }
 
 /** A change per index, in turn across the programs: what the seeded subscribers hear of. */
-function eventCreation(programIDs: string[], index: number): Change {
+export function eventCreation(programIDs: string[], index: number): Change {
   return {
     objectType: 'EVENT',
     operation: 'CREATE',

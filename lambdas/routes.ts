@@ -24,7 +24,16 @@ export const RESOURCES: readonly ResourceEntry[] = [
   { name: 'subscriptions', paths: ['/subscriptions', '/subscriptions/{subscriptionID}'], tableActions: READ_WRITE },
   { name: 'vens', paths: ['/vens', '/vens/{venID}'], tableActions: READ_WRITE },
   { name: 'resources', paths: ['/resources', '/resources/{resourceID}'], tableActions: READ_WRITE },
-  { name: 'notifiers', paths: ['/notifiers'], tableActions: [] },
+  // The topic routes read programs and vens (and the cache versions).
+  {
+    name: 'notifiers',
+    paths: [
+      '/notifiers',
+      ...['programs', 'programs/{programID}', 'programs/{programID}/events', 'events', 'reports', 'subscriptions', 'vens', 'resources'].map((path) => `/notifiers/mqtt/topics/${path}`),
+      ...['vens/{venID}', 'vens/{venID}/events', 'vens/{venID}/programs', 'vens/{venID}/resources'].map((path) => `/notifiers/mqtt/topics/${path}`),
+    ],
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  },
   // The token endpoint reads the client registry; the key set is served beside the API.
   { name: 'auth', paths: ['/auth/server', '/auth/token', '/.well-known/jwks.json'], tableActions: ['dynamodb:GetItem'] },
 ];

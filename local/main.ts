@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     process.env.VTN_WEBHOOK_ALLOW_PRIVATE === 'true'
       ? 'webhooks may call local and private addresses'
       : 'webhooks to local or private addresses are refused (VTN_WEBHOOK_ALLOW_PRIVATE=true allows them)';
-  process.stdout.write(`OpenADR 3.1.0 VTN listening on ${vtn.url}\n  table ${vtn.tableName} on ${database}\n  ${webhooks}\n${authentication(vtn)}  Ctrl-C stops it\n`);
+  process.stdout.write(`OpenADR 3.1.0 VTN listening on ${vtn.url}\n  table ${vtn.tableName} on ${database}\n  ${webhooks}\n  ${mqtt(vtn)}\n${authentication(vtn)}  Ctrl-C stops it\n`);
 
   let stopping = false;
   const stop = () => {
@@ -28,6 +28,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** Where the broker listens and what GET /notifiers advertises. */
+function mqtt(vtn: LocalVtn): string {
+  if (!vtn.mqttUri) return `MQTT broker off (VTN_MQTT=off)${vtn.advertisedMqttUris ? `; GET /notifiers advertises ${vtn.advertisedMqttUris.join(', ')}` : ''}`;
+  const advertised = vtn.advertisedMqttUris?.join(', ') ?? vtn.mqttUri;
+  const login = vtn.authentication ? 'username and MQTT client id: the client id; password: an access token' : 'anyone may connect (VTN_AUTH=off)';
+  return `MQTT broker on ${vtn.mqttUri} (advertised: ${advertised}; ${login})`;
 }
 
 /** How to get a token: the clients this start made (their secrets are shown only now), with a curl line. */

@@ -5,14 +5,18 @@ import { resetAuthentication } from '../lambdas/core/auth/authentication';
 import { ClientSpecError, registration, type ClientSpec } from '../lambdas/core/auth/clients';
 import { useLocalSigningKey } from '../lambdas/core/auth/token-keys';
 import { resetTokenService } from '../lambdas/core/auth/token-service';
+import { authenticate } from '../lambdas/core/auth/authentication';
 import { readConfig } from '../lambdas/core/config';
-import { resetRuntime } from '../lambdas/core/runtime';
+import { logger } from '../lambdas/core/logger';
+import { TopicLayout } from '../lambdas/core/notifications/mqtt/topics';
+import { resetRuntime, useInlineMqttPublisher, vtnStorage } from '../lambdas/core/runtime';
 import { DynamoClientStore } from '../lambdas/core/storage/dynamo/clients';
 import { ensureTable } from '../lambdas/core/storage/dynamo/ensure-table';
 import { DynamoGateway } from '../lambdas/core/storage/dynamo/gateway';
 import type { ClientStore } from '../lambdas/core/storage/port';
 import { BASE_PATH } from '../lambdas/routes';
 import { localDynamoClient, startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamodb';
+import { startLocalBroker, type LocalBroker } from './mqtt-broker';
 import { createApiGatewayServer } from './server';
 import { localSigningKeyIn } from './signing-key';
 
@@ -28,6 +32,8 @@ export interface LocalVtnOptions {
   clients?: ClientSpec[];
   /** `iss` and `aud` of the tokens; by default the VTN's own URL. */
   tokenIssuer?: string;
+  /** The MQTT broker's port on `host` (0: any free one); without it, no broker. */
+  mqttPort?: number;
 }
 
 /** A client the local VTN made, with the only copy of its secret. */
@@ -47,6 +53,10 @@ export interface LocalVtn {
   authentication: boolean;
   /** The clients this start made (a first start without VTN_CLIENTS); empty otherwise. */
   generatedClients: GeneratedClient[];
+  /** The embedded MQTT broker's URI, when one runs. */
+  mqttUri?: string;
+  /** The broker URIs `GET /notifiers` advertises (VTN_MQTT_URIS, else the embedded broker's). */
+  advertisedMqttUris?: string[];
   close(): Promise<void>;
 }
 
@@ -54,8 +64,9 @@ export class LocalSettingsError extends Error {}
 
 /** Reads the local VTN's settings from the environment, naming any bad one. */
 export function localOptions(env: NodeJS.ProcessEnv = process.env): LocalVtnOptions {
-  const port = Number(env.PORT ?? '8080');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LocalSettingsError(`PORT must be 0-65535, got "${env.PORT}"`);
+  const port = portSetting(env, 'PORT', 8080);
+  const mqtt = env.VTN_MQTT || 'on';
+  if (mqtt !== 'on' && mqtt !== 'off') throw new LocalSettingsError(`VTN_MQTT must be on or off, got "${env.VTN_MQTT}"`);
   return {
     host: env.HOST || '127.0.0.1',
     port,
@@ -64,7 +75,15 @@ export function localOptions(env: NodeJS.ProcessEnv = process.env): LocalVtnOpti
     tableName: env.TABLE_NAME || undefined,
     clients: env.VTN_CLIENTS ? clientsSetting(env.VTN_CLIENTS) : undefined,
     tokenIssuer: env.VTN_TOKEN_ISSUER || undefined,
+    mqttPort: mqtt === 'on' ? portSetting(env, 'MQTT_PORT', 1883) : undefined,
   };
+}
+
+function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  const port = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LocalSettingsError(`${name} must be 0-65535, got "${raw}"`);
+  return port;
 }
 
 function clientsSetting(raw: string): ClientSpec[] {
@@ -124,13 +143,40 @@ export async function startLocalVtn(options: LocalVtnOptions): Promise<LocalVtn>
   }
 
   const server = createApiGatewayServer();
+  let broker: LocalBroker | undefined;
+  // Set here only when not given, and taken back on close.
+  let advertisesBroker = false;
+  const stopAll = async () => {
+    await broker?.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolveClose) => (server.listening ? server.close(() => resolveClose()) : resolveClose()));
+    await embedded?.close();
+    if (advertisesBroker) delete process.env.VTN_MQTT_URIS;
+    useInlineMqttPublisher(undefined);
+  };
   try {
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => resolveListen());
     });
+    if (options.mqttPort !== undefined) {
+      broker = await startLocalBroker({
+        host: options.host,
+        port: options.mqttPort,
+        layout: new TopicLayout(config.mqtt.topicPrefix),
+        authenticate,
+        findVen: (clientID) => vtnStorage().vens.findByClient(clientID),
+        logger: logger(),
+      });
+      if (!process.env.VTN_MQTT_URIS) {
+        process.env.VTN_MQTT_URIS = broker.uri;
+        advertisesBroker = true;
+      }
+      // Inline notifications publish to it; the runtime reads the advertised URIs again.
+      useInlineMqttPublisher(broker.publisher);
+    }
   } catch (error) {
-    await embedded?.close();
+    await stopAll();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -138,6 +184,7 @@ export async function startLocalVtn(options: LocalVtnOptions): Promise<LocalVtn>
   const url = `http://${host}:${port}${BASE_PATH}`;
   // Tokens name this VTN as issuer and audience, as they name the API's URL in AWS.
   process.env.VTN_TOKEN_ISSUER = options.tokenIssuer ?? url;
+  resetRuntime();
   resetAuthentication();
   resetTokenService();
   return {
@@ -146,10 +193,10 @@ export async function startLocalVtn(options: LocalVtnOptions): Promise<LocalVtn>
     tableName: config.tableName,
     authentication: config.auth.enabled,
     generatedClients,
+    mqttUri: broker?.uri,
+    advertisedMqttUris: readConfig().mqtt.uris,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-      await embedded?.close();
+      await stopAll();
       resetRuntime();
       resetAuthentication();
       resetTokenService();

@@ -1,3 +1,4 @@
+import { TOPIC_PREFIX_PATTERN } from './notifications/mqtt/topics';
 import { DEFAULT_TABLE_NAME } from './storage/dynamo/table-layout';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -19,6 +20,15 @@ export interface VtnConfig {
   metrics: MetricsConfig;
   webhooks: WebhookConfig;
   auth: AuthConfig;
+  mqtt: MqttConfig;
+}
+
+/** The MQTT notifier binding; without broker URIs the VTN offers none. */
+export interface MqttConfig {
+  /** The brokers clients connect to, as `GET /notifiers` advertises them; undefined: no MQTT binding. */
+  uris?: string[];
+  /** The first level of every topic name. */
+  topicPrefix: string;
 }
 
 /** Business metrics, written as CloudWatch embedded metric format lines (see metrics.ts). */
@@ -125,6 +135,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VtnConfig {
       notifyInline: flag(env, 'VTN_NOTIFY_INLINE'),
     },
     auth: readAuthConfig(env),
+    mqtt: readMqttConfig(env),
   };
 }
 
@@ -142,6 +153,31 @@ function readMetricsConfig(env: NodeJS.ProcessEnv): MetricsConfig {
   const service = env.VTN_METRICS_SERVICE || DEFAULT_METRICS_SERVICE;
   if (!/^[\x21-\x7e]{1,255}$/.test(service)) throw new ConfigError(`VTN_METRICS_SERVICE must be 1-255 printable ASCII characters without spaces, got "${service}"`);
   return { enabled: mode === 'on', namespace, service };
+}
+
+const BROKER_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
+
+function readMqttConfig(env: NodeJS.ProcessEnv): MqttConfig {
+  const topicPrefix = env.VTN_MQTT_TOPIC_PREFIX || 'openadr3';
+  if (!TOPIC_PREFIX_PATTERN.test(topicPrefix)) {
+    throw new ConfigError(`VTN_MQTT_TOPIC_PREFIX must be one topic level of 1-64 letters, digits, _ or -, got "${topicPrefix}"`);
+  }
+  const raw = env.VTN_MQTT_URIS;
+  if (raw === undefined || raw.trim() === '') return { topicPrefix };
+  const uris = raw.split(',').map((uri) => uri.trim());
+  for (const uri of uris) {
+    if (!isBrokerUri(uri)) throw new ConfigError(`VTN_MQTT_URIS must be comma-separated mqtt://, mqtts://, ws:// or wss:// URIs with a host, got "${uri}"`);
+  }
+  return { uris, topicPrefix };
+}
+
+function isBrokerUri(uri: string): boolean {
+  try {
+    const parsed = new URL(uri);
+    return BROKER_SCHEMES.includes(parsed.protocol) && parsed.hostname !== '' && !/\s/.test(uri);
+  } catch {
+    return false;
+  }
 }
 
 export const DEFAULT_TOKEN_ISSUER = 'openadr3-vtn';

@@ -5,9 +5,13 @@ import { logger, resetLogger } from './logger';
 import { metrics, resetMetrics } from './metrics';
 import { timeLeftMs } from './deadline';
 import { InProcessRetries } from './notifications/in-process-retries';
+import { mqttBinding, resetMqttBinding } from './notifications/mqtt/binding';
+import { MqttNotifier } from './notifications/mqtt/mqtt-notifier';
+import type { MqttPublisher } from './notifications/mqtt/publisher';
 import { notifierFor } from './notifications/notifier';
 import { NotifyingStorage } from './notifications/notifying-storage';
 import { WebhookClient } from './notifications/webhook-client';
+import { NotifierTopics } from './operations/notifier-topics';
 import { VtnOperations } from './operations/operations';
 import { DynamoStorage } from './storage/dynamo/dynamo-storage';
 import type { VtnStorage } from './storage/port';
@@ -22,9 +26,12 @@ interface Runtime {
   client: DynamoDBClient;
   storage: VtnStorage;
   operations: VtnOperations;
+  topics: NotifierTopics;
 }
 
 let current: Runtime | undefined;
+/** The local VTN's broker, which inline notifications publish to (in AWS the table's stream feeds IoT Core). */
+let inlineMqttPublisher: MqttPublisher | undefined;
 
 /** Time a request keeps, after its callbacks' echo challenges, to store the subscription and answer. */
 const CHALLENGE_MARGIN_MS = 1_000;
@@ -55,7 +62,13 @@ function runtime(): Runtime {
       const endBy = Date.now() + timeLeftMs() - CHALLENGE_MARGIN_MS;
       return verifier.verify(url, () => Math.min(config.webhooks.timeoutMs, endBy - Date.now()));
     };
-    current = { config, client, storage, operations: new VtnOperations(storage, { allowPrivateCallbacks: config.webhooks.allowPrivate, verifyCallback }) };
+    current = {
+      config,
+      client,
+      storage,
+      operations: new VtnOperations(storage, { allowPrivateCallbacks: config.webhooks.allowPrivate, verifyCallback }),
+      topics: new NotifierTopics(storage, mqttBinding()?.layout),
+    };
   }
   return current;
 }
@@ -65,14 +78,29 @@ function notifyingInline(storage: VtnStorage, config: VtnConfig): VtnStorage {
   const log = logger();
   // Its counts go out with the next request's (npm start writes none unless VTN_METRICS=on).
   const notifier = notifierFor(config.webhooks, storage, log, metrics(), (redeliver) => new InProcessRetries(redeliver, log));
+  const layout = mqttBinding()?.layout;
+  const mqtt = layout && inlineMqttPublisher ? new MqttNotifier(storage, inlineMqttPublisher, layout, log) : undefined;
   return new NotifyingStorage(storage, (change) => {
     notifier.notify(change).catch((error: unknown) => log.error('notification failed', { objectType: change.objectType, operation: change.operation, error }));
+    // Its failures are logged by the notifier itself.
+    mqtt?.notify(change).catch(() => undefined);
   });
+}
+
+/** Where inline notifications publish MQTT messages: the local VTN's broker, or none. */
+export function useInlineMqttPublisher(publisher: MqttPublisher | undefined): void {
+  inlineMqttPublisher = publisher;
+  current = undefined;
 }
 
 /** The OpenADR operations over this instance's storage. */
 export function vtn(): VtnOperations {
   return runtime().operations;
+}
+
+/** The MQTT binding's topic names over this instance's storage. */
+export function notifierTopics(): NotifierTopics {
+  return runtime().topics;
 }
 
 export function vtnStorage(): VtnStorage {
@@ -93,4 +121,5 @@ export function resetRuntime(): void {
   current = undefined;
   resetLogger();
   resetMetrics();
+  resetMqttBinding();
 }

@@ -1,6 +1,6 @@
 import type { ClientSpec } from '../../lambdas/core/auth/clients';
 import { BASE_PATH, matchRoute } from '../../lambdas/routes';
-import { startLocalVtn, type LocalVtn } from '../../local/vtn';
+import { startLocalVtn, type LocalVtn, type LocalVtnOptions } from '../../local/vtn';
 import { SPEC_PATH, SpecValidator, specAvailable } from './spec';
 
 /** The clients every end-to-end VTN registers (VTN_CLIENTS): a BL and two VENs. */
@@ -36,13 +36,24 @@ export class ApiClient {
     private readonly authorization: string | undefined,
   ) {}
 
-  static async start(): Promise<ApiClient> {
-    const vtn = await startLocalVtn({ host: '127.0.0.1', port: 0, dataDir: 'memory', tableName: 'vtn-e2e', clients: TEST_CLIENTS });
+  /** `options.mqttPort` (0: a free port) also starts the MQTT broker. */
+  static async start(options: Partial<LocalVtnOptions> = {}): Promise<ApiClient> {
+    const vtn = await startLocalVtn({ host: '127.0.0.1', port: 0, dataDir: 'memory', tableName: 'vtn-e2e', clients: TEST_CLIENTS, ...options });
     return new ApiClient(vtn, [], undefined).as('bl-1');
   }
 
   get baseUrl(): string {
     return this.vtn.url;
+  }
+
+  /** The embedded MQTT broker's URI, when one runs. */
+  get mqttUri(): string | undefined {
+    return this.vtn.mqttUri;
+  }
+
+  /** The access token this client sends. */
+  get accessToken(): string | undefined {
+    return this.authorization?.replace(/^Bearer /, '');
   }
 
   /** The same VTN as one of TEST_CLIENTS, with a token for `scope` (all of the client's when omitted). */

@@ -81,7 +81,7 @@ export class TokenVerifier {
     }
     const { clientID, scopes } = trusted.caller(payload);
     if (typeof clientID !== 'string' || clientID === '') throw invalidToken('the access token names no client');
-    return { clientID, role: roleOf(scopes), scopes };
+    return { clientID, role: roleOf(scopes), scopes, expiresAt: payload.exp === undefined ? undefined : payload.exp * 1000 };
   }
 }
 

@@ -18,6 +18,8 @@ export interface Caller {
   clientID: string;
   role: Role;
   scopes: readonly Scope[];
+  /** When its token expires, in ms since the epoch; undefined when there is no token (VTN_AUTH=off). */
+  expiresAt?: number;
 }
 
 /** Every caller when authentication is off (VTN_AUTH=off): a BL holding every scope. */

@@ -39,6 +39,14 @@ export interface Grant {
   targets: string[];
 }
 
+/** A ven with what its client is granted, as the MQTT notifier reads the whole directory. */
+export interface VenGrant {
+  venID: string;
+  clientID: string;
+  /** The ven's and its resources' targets. */
+  targets: string[];
+}
+
 export interface ProgramQuery extends Page {
   /** Keep only programs carrying at least one of these targets. */
   targets?: string[];
@@ -137,6 +145,11 @@ export interface VtnStorage {
    * across instances like programs: a BL's change to a ven or resource is seen within the bound.
    */
   grantOf(clientID: string): Promise<Grant>;
+  /**
+   * Every ven with its client's grant, for publishing to each ven's topics. Cached and coherent
+   * like `grantOf`: a change costs no read once warm.
+   */
+  venGrants(): Promise<VenGrant[]>;
 }
 
 export type StoreFor<K extends StoredObjectType> = ObjectStore<ObjectByType[K], unknown>;

@@ -16,9 +16,12 @@ import { bearer } from '../../support/tokens';
 let database: TestDatabase;
 beforeAll(async () => {
   database = await TestDatabase.start();
+  // The topic routes read programs and vens only with an MQTT binding.
+  process.env.VTN_MQTT_URIS = 'mqtts://broker.example.com:8883';
   await database.serveRuntime();
 });
 afterAll(async () => {
+  delete process.env.VTN_MQTT_URIS;
   resetRuntime();
   await database.stop();
 });
@@ -61,6 +64,9 @@ test("every entry's DynamoDB requests are among the actions the stack grants it"
   await call('GET', `/subscriptions/${subscription.id}`);
   await call('PUT', `/subscriptions/${subscription.id}`, { clientName: 'ven-2', objectOperations: [] });
   await call('DELETE', `/subscriptions/${subscription.id}`);
+  await call('GET', `/notifiers/mqtt/topics/programs/${program.id}/events`);
+  await call('GET', `/notifiers/mqtt/topics/vens/${program.id}`);
+  await call('GET', '/notifiers/mqtt/topics/programs', undefined, await bearer('VEN'));
   await call('DELETE', `/programs/${program.id}`);
   await call('GET', '/notifiers');
   await call('GET', '/auth/server', undefined, {});
@@ -76,7 +82,9 @@ test("every entry's DynamoDB requests are among the actions the stack grants it"
       outsideGrants: [],
     });
   }
-  // The repertoire did exercise the table: every grant but notifiers' empty one is used.
+  // The repertoire did exercise the table (the entries share one runtime here, so the notifiers
+  // entry finds programs cached and reads vens only).
   expect([...(used.get('programs') ?? [])].sort()).toEqual([...RESOURCES[0].tableActions].sort());
+  expect(used.get('notifiers')?.has('dynamodb:GetItem')).toBe(true);
   expect([...(used.get('auth') ?? [])]).toEqual(['dynamodb:GetItem']);
 });

@@ -28,7 +28,7 @@ function run(env: Record<string, string>): { child: ChildProcessWithoutNullStrea
 }
 
 async function start(env: Record<string, string>): Promise<Started & { exited: Promise<number | null> }> {
-  const started = run({ PORT: '0', ...env });
+  const started = run({ PORT: '0', MQTT_PORT: '0', ...env });
   const deadline = Date.now() + 20_000;
   for (;;) {
     const url = /listening on (http:\/\/\S+)/.exec(started.output())?.[1];
@@ -80,6 +80,22 @@ test('starts, says where it listens, makes and prints clients once, serves, stop
   expect(await second.exited).toBe(0);
 }, 60_000);
 
+test('runs an MQTT broker on the same host and says where, advertising it in GET /notifiers; VTN_MQTT=off runs none', async () => {
+  const withBroker = await start({ VTN_DATA_DIR: 'memory', VTN_AUTH: 'off' });
+  const uri = /MQTT broker on (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(withBroker.output())?.[1];
+  expect(uri).toBeDefined();
+  const notifiers = await (await fetch(`${withBroker.url}/notifiers`)).json();
+  expect(notifiers).toEqual({ WEBHOOK: true, MQTT: { URIS: [uri], serialization: 'JSON', authentication: { method: 'ANONYMOUS' } } });
+  withBroker.child.kill('SIGTERM');
+  expect(await withBroker.exited).toBe(0);
+
+  const without = await start({ VTN_DATA_DIR: 'memory', VTN_AUTH: 'off', VTN_MQTT: 'off' });
+  expect(without.output()).toContain('MQTT broker off');
+  expect(await (await fetch(`${without.url}/notifiers`)).json()).toEqual({ WEBHOOK: true });
+  without.child.kill('SIGTERM');
+  expect(await without.exited).toBe(0);
+}, 60_000);
+
 test('VTN_AUTH=off serves anonymous callers, and says so', async () => {
   const open = await start({ VTN_DATA_DIR: 'memory', VTN_AUTH: 'off' });
   expect(open.output()).toContain('VTN_AUTH=off');
@@ -95,4 +111,9 @@ test('a bad setting stops it at once with a message naming the setting', async (
   const badConfig = run({ PORT: '0', VTN_DATA_DIR: 'memory', VTN_EVENT_CACHE_TTL_MS: 'soon' });
   expect(await badConfig.exited).toBe(1);
   expect(badConfig.output()).toContain('VTN_EVENT_CACHE_TTL_MS');
+  for (const [name, value] of [['MQTT_PORT', '99999'], ['VTN_MQTT', 'maybe'], ['VTN_MQTT_URIS', 'http://broker']]) {
+    const badMqtt = run({ PORT: '0', MQTT_PORT: '0', VTN_DATA_DIR: 'memory', [name]: value });
+    expect(await badMqtt.exited).toBe(1);
+    expect(badMqtt.output()).toContain(name);
+  }
 }, 60_000);

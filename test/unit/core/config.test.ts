@@ -14,6 +14,7 @@ describe('readConfig', () => {
       metrics: { enabled: false, namespace: 'OpenADR3VTN', service: 'openadr3-vtn' },
       webhooks: { timeoutMs: 10_000, allowPrivate: false, retryBaseMs: 10_000, maxAttempts: 5, concurrency: 128, notifyInline: false },
       auth: { enabled: true, issuer: 'openadr3-vtn', audience: 'openadr3-vtn', tokenLifetimeSeconds: 3_600, publicKey: undefined, kmsKeyId: undefined, external: undefined },
+      mqtt: { topicPrefix: 'openadr3' },
     });
   });
 
@@ -47,7 +48,16 @@ describe('readConfig', () => {
       metrics: expect.anything(),
       webhooks: { timeoutMs: 1_500, allowPrivate: true, retryBaseMs: 50, maxAttempts: 3, concurrency: 16, notifyInline: true },
       auth: expect.anything(),
+      mqtt: expect.anything(),
     });
+  });
+
+  test('reads the MQTT binding: broker URIs, trimmed, and a topic prefix', () => {
+    expect(readConfig({ VTN_MQTT_URIS: 'mqtts://broker.example.com:8883, wss://broker.example.com/mqtt', VTN_MQTT_TOPIC_PREFIX: 'vtn-7' }).mqtt).toEqual({
+      uris: ['mqtts://broker.example.com:8883', 'wss://broker.example.com/mqtt'],
+      topicPrefix: 'vtn-7',
+    });
+    expect(readConfig({ VTN_MQTT_URIS: '' }).mqtt.uris).toBeUndefined();
   });
 
   test('reads every authentication setting', () => {
@@ -96,6 +106,11 @@ describe('readConfig', () => {
     ['VTN_AUTH', 'no'],
     ['VTN_TOKEN_LIFETIME_S', '10'],
     ['VTN_EXTERNAL_JWKS_URL', 'idp.example.com/keys'],
+    ['VTN_MQTT_URIS', 'https://broker.example.com'],
+    ['VTN_MQTT_URIS', 'mqtt://broker.example.com,'],
+    ['VTN_MQTT_URIS', 'broker.example.com:1883'],
+    ['VTN_MQTT_TOPIC_PREFIX', 'a/b'],
+    ['VTN_MQTT_TOPIC_PREFIX', '$SYS'],
   ])('a bad %s fails naming it', (name, value) => {
     expect(() => readConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => readConfig({ [name]: value })).toThrow(name);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, StorageUnavailableError } from '../../errors';
 import type { Program, Resource, StoredObject, StoredObjectType, Subscription, Ven, VtnEvent, Report } from '../../openadr/types';
-import type { EventQuery, Grant, ObjectStore, ProgramQuery, ProgramStore, ReportStore, ResourceStore, SubscriptionQuery, SubscriptionStore, VenStore, VtnStorage } from '../port';
+import type { EventQuery, Grant, ObjectStore, VenGrant, ProgramQuery, ProgramStore, ReportStore, ResourceStore, SubscriptionQuery, SubscriptionStore, VenStore, VtnStorage } from '../port';
 import { TtlCache } from './cache';
 import { CacheCoherence, type CachedKind } from './coherence';
 import { ChildPurge } from './child-purge';
@@ -85,6 +85,7 @@ export class DynamoStorage implements VtnStorage {
   private readonly subscriptionCache: TtlCache<Subscription[]>;
   private readonly eventPageCache: TtlCache<VtnEvent[]>;
   private readonly grantCache: TtlCache<Grant>;
+  private readonly venGrantCache: TtlCache<VenGrant[]>;
   private readonly coherence: CacheCoherence;
   private readonly indexPropagation: IndexPropagation;
   private readonly writes: VersionedItems;
@@ -139,10 +140,10 @@ export class DynamoStorage implements VtnStorage {
     this.subscriptionCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
     this.eventPageCache = new TtlCache(options.eventCacheTtlMs, this.clock, 1000, options.eventCacheMaxBytes);
     this.grantCache = new TtlCache(options.programCacheTtlMs, this.clock, 1000);
-    this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, log, (kind) =>
-      ({ PROGRAM: this.programCache, EVENT: this.eventPageCache, SUBSCRIPTION: this.subscriptionCache, GRANT: this.grantCache })[kind].clear(),
-    );
-    this.directory = new VenDirectory(this.gateway, this.writes, venFields, resourceFields, this.grantCache, this.coherence, { leaseMs, clock: this.clock });
+    this.venGrantCache = new TtlCache(options.programCacheTtlMs, this.clock, 1);
+    const caches = { PROGRAM: [this.programCache], EVENT: [this.eventPageCache], SUBSCRIPTION: [this.subscriptionCache], GRANT: [this.grantCache, this.venGrantCache] };
+    this.coherence = new CacheCoherence(this.gateway, options.coherenceMs, this.clock, log, (kind) => caches[kind].forEach((cache) => cache.clear()));
+    this.directory = new VenDirectory(this.gateway, this.writes, venFields, resourceFields, this.grantCache, this.venGrantCache, this.coherence, { leaseMs, clock: this.clock });
 
     this.programs = {
       list: (query) => this.listPrograms(query),
@@ -218,6 +219,10 @@ export class DynamoStorage implements VtnStorage {
 
   grantOf(clientID: string): Promise<Grant> {
     return this.directory.grantOf(clientID);
+  }
+
+  venGrants(): Promise<VenGrant[]> {
+    return this.directory.venGrants();
   }
 
   // ---- programs -------------------------------------------------------------------------------

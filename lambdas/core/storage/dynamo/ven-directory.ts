@@ -1,7 +1,7 @@
 import { InvalidInputError, NotFoundError } from '../../errors';
 import type { Resource, Ven } from '../../openadr/types';
 import { carriesAny } from '../../openadr/targets';
-import type { Grant, ResourceQuery, VenQuery } from '../port';
+import type { Grant, ResourceQuery, VenGrant, VenQuery } from '../port';
 import type { TtlCache } from './cache';
 import type { CacheCoherence } from './coherence';
 import type { DynamoGateway } from './gateway';
@@ -24,6 +24,8 @@ export class VenDirectory {
     private readonly venFields: UniqueFields<Ven>,
     private readonly resourceFields: UniqueFields<Resource>,
     private readonly grants: TtlCache<Grant>,
+    /** Every ven's grant at once, cleared with `grants`. */
+    private readonly allGrants: TtlCache<VenGrant[]>,
     private readonly coherence: CacheCoherence,
     /** Purge marks older than this whose purge has run are done with: no resource of theirs can land any more. */
     private readonly purgeLease: { leaseMs: number; clock: () => number },
@@ -115,6 +117,29 @@ export class VenDirectory {
     }
     this.grants.set(clientID, grant, generation);
     return grant;
+  }
+
+  /**
+   * Every ven and its grant, from two partition reads (vens, resources) per cache lifetime;
+   * invalidated by any ven or resource write, like `grantOf`. Resources of a ven being purged
+   * name no ven here and grant nothing.
+   */
+  async venGrants(): Promise<VenGrant[]> {
+    await this.coherence.ensureFresh();
+    const cached = this.allGrants.get('all');
+    if (cached) return cached;
+    const generation = this.allGrants.generation;
+    const [vens, resources] = await Promise.all([readPartition(this.gateway, 'VEN'), readPartition(this.gateway, 'RESOURCE')]);
+    const resourceTargets = new Map<string, string[]>();
+    for (const resource of resources.map((item) => fromItem<Resource>(item))) {
+      resourceTargets.set(resource.venID, [...(resourceTargets.get(resource.venID) ?? []), ...(resource.targets ?? [])]);
+    }
+    const grants = vens.map((item) => {
+      const ven = fromItem<Ven>(item);
+      return { venID: ven.id, clientID: ven.clientID, targets: [...new Set([...(ven.targets ?? []), ...(resourceTargets.get(ven.id) ?? [])])] };
+    });
+    this.allGrants.set('all', grants, generation);
+    return grants;
   }
 
   private async holding<T extends Ven | Resource>(objectType: T['objectType'], holder: Promise<string | undefined>): Promise<T | undefined> {

@@ -25,7 +25,7 @@ const ROUTE_TABLES: Record<string, RouteTable> = {
   subscriptions: subscriptionRoutes(unused),
   vens: venRoutes(unused),
   resources: resourceRoutes(unused),
-  notifiers: notifierRoutes,
+  notifiers: notifierRoutes(unused),
   auth: authRoutes,
 };
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { exportJWK, SignJWT, type JWTPayload } from 'jose';
+import { decodeJwt, exportJWK, SignJWT, type JWTPayload } from 'jose';
 import { publicTokenKey, localSigner, useLocalSigningKey, type PublicTokenKey } from '../../../../lambdas/core/auth/token-keys';
 import { issueAccessToken } from '../../../../lambdas/core/auth/tokens';
 import { TokenVerifier } from '../../../../lambdas/core/auth/verifier';
@@ -47,7 +47,10 @@ describe("the VTN's own tokens", () => {
   });
 
   test('a valid token gives the caller: clientID from sub, its scopes, the role they make', async () => {
-    expect(await verifier.verify(`Bearer ${await token()}`)).toEqual({ clientID: 'ven-42', role: 'VEN', scopes: ['read_all', 'write_subscriptions'] });
+    const issued = await token();
+    // expiresAt: when the token's exp says, in ms (the MQTT broker ends the connection then).
+    const expiresAt = (decodeJwt(issued).exp as number) * 1000;
+    expect(await verifier.verify(`Bearer ${issued}`)).toEqual({ clientID: 'ven-42', role: 'VEN', scopes: ['read_all', 'write_subscriptions'], expiresAt });
     expect((await verifier.verify(`bearer ${await token(['read_bl', 'unknown_scope'])}`)).role).toBe('BL');
     expect((await verifier.verify(`Bearer ${await token(['read_bl', 'unknown_scope'])}`)).scopes).toEqual(['read_bl']);
   });
@@ -133,7 +136,9 @@ describe('an external issuer (Cognito-like: scopes with a resource-server prefix
   test('its tokens verify with its key set, fetched once; scopes lose the prefix, others are ignored', async () => {
     const verifier = external();
     for (let i = 0; i < 5; i++) {
-      expect(await verifier.verify(`Bearer ${await idpToken()}`)).toEqual({ clientID: 'ven-cognito', role: 'VEN', scopes: ['read_all', 'write_subscriptions'] });
+      const issued = await idpToken();
+      const expiresAt = (decodeJwt(issued).exp as number) * 1000;
+      expect(await verifier.verify(`Bearer ${issued}`)).toEqual({ clientID: 'ven-cognito', role: 'VEN', scopes: ['read_all', 'write_subscriptions'], expiresAt });
     }
     expect(keySetRequests).toBe(1);
     expect((await verifier.verify(`Bearer ${await idpToken({ scope: 'openadr/read_bl openadr/write_programs' })}`)).role).toBe('BL');

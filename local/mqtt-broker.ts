@@ -1,0 +1,135 @@
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Aedes, AuthenticateError, Client } from 'aedes';
+import type { Authenticator } from '../lambdas/core/auth/authentication';
+import type { Logger } from '../lambdas/core/logger';
+import { brokerClient, isRefusal, topicReaderOf, type BrokerClient, type FindVen } from '../lambdas/core/notifications/mqtt/access';
+import { MQTT_QOS, MQTT_RETAIN, type MqttPublisher, type Publication } from '../lambdas/core/notifications/mqtt/publisher';
+import type { TopicLayout } from '../lambdas/core/notifications/mqtt/topics';
+
+export interface LocalBrokerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  layout: TopicLayout;
+  authenticate: Authenticator;
+  findVen: FindVen;
+  logger: Logger;
+}
+
+export interface LocalBroker {
+  /** What `GET /notifiers` advertises, e.g. mqtt://127.0.0.1:1883 */
+  uri: string;
+  /** Publishes to this broker's subscribers, as IoT Core does in AWS. */
+  publisher: MqttPublisher;
+  close(): Promise<void>;
+}
+
+/**
+ * The local VTN's MQTT broker (aedes, MQTT 3.1.1): the connection rule of access.ts, the
+ * subscription rule of topics.ts, no client publishes, and each connection closed when its
+ * token expires. It keeps no retained messages and, for clean sessions, nothing once a client
+ * leaves; persistent sessions (clean=false) keep their subscriptions and missed QoS 1 messages
+ * in memory until the VTN stops.
+ */
+export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
+  const { layout, logger, findVen } = options;
+  // aedes 1.x ships only ES modules.
+  const { Aedes } = await import('aedes');
+  const clients = new WeakMap<Client, BrokerClient>();
+  const expiries = new Map<Client, NodeJS.Timeout>();
+  const broker: Aedes = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      brokerClient(username, password?.toString('utf8'), client.id, options.authenticate, findVen).then(
+        (answer) => {
+          if (isRefusal(answer)) {
+            logger.info('MQTT connection refused', { mqttClientId: client.id, reason: answer.refused });
+            return done(Object.assign(new Error(answer.refused), { returnCode: answer.returnCode }) as AuthenticateError, false);
+          }
+          clients.set(client, answer);
+          if (answer.expiresAt !== undefined) {
+            // The connection ends with its token, as the API stops taking it then.
+            const timer = setTimeout(() => client.close(), Math.max(0, answer.expiresAt - Date.now()));
+            timer.unref();
+            expiries.set(client, timer);
+          }
+          done(null, true);
+        },
+        (error: unknown) => {
+          logger.error('MQTT authentication failed', { mqttClientId: client.id, error });
+          done(Object.assign(new Error('server unavailable'), { returnCode: 3 }) as AuthenticateError, false);
+        },
+      );
+    },
+    authorizeSubscribe(client, subscription, done) {
+      const known = clients.get(client);
+      if (!known) return done(null, null);
+      // A ven registered since connecting counts: the reader is found afresh.
+      topicReaderOf(known, findVen).then(
+        (reader) => {
+          if (layout.mayReceive(reader, subscription.topic)) return done(null, subscription);
+          logger.info('MQTT subscription refused', { clientID: known.clientID, topic: subscription.topic });
+          // null: the SUBACK return code 0x80 (failure) for this filter; the connection stays up.
+          done(null, null);
+        },
+        (error: unknown) => {
+          logger.error('MQTT subscription check failed', { clientID: known.clientID, error });
+          done(null, null);
+        },
+      );
+    },
+    authorizePublish(client, packet, done) {
+      // Only the VTN publishes; MQTT 3.1.1 refuses a publish by closing the connection.
+      logger.info('MQTT publish refused', { clientID: client ? clients.get(client)?.clientID : undefined, topic: packet.topic });
+      done(new Error('clients may not publish on this broker'));
+    },
+  });
+  broker.on('clientDisconnect', (client) => {
+    clearTimeout(expiries.get(client));
+    expiries.delete(client);
+  });
+
+  const server: Server = createServer((socket) => broker.handle(socket));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    uri: `mqtt://${host}:${port}`,
+    publisher: new AedesPublisher(broker),
+    async close() {
+      for (const timer of expiries.values()) clearTimeout(timer);
+      expiries.clear();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Publishes on the embedded broker: QoS 1, not retained, the notification as JSON. */
+export class AedesPublisher implements MqttPublisher {
+  constructor(private readonly broker: Aedes) {}
+
+  async publish(publications: readonly Publication[]): Promise<void> {
+    const results = await Promise.allSettled(
+      publications.map(
+        ({ topic, notification }) =>
+          new Promise<void>((resolve, reject) =>
+            this.broker.publish(
+              { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(notification)), qos: MQTT_QOS, retain: MQTT_RETAIN, dup: false },
+              (error) => (error ? reject(error) : resolve()),
+            ),
+          ),
+      ),
+    );
+    const failed = results.filter((result) => result.status === 'rejected');
+    if (failed.length > 0) throw new Error(`${failed.length} of ${publications.length} MQTT publications failed: ${(failed[0] as PromiseRejectedResult).reason}`);
+  }
+}
