@@ -3,7 +3,7 @@ import { SWAGGER_UI } from './swagger-ui';
 /**
  * The documentation page: Swagger UI over this VTN's OpenAPI document, every file served by the
  * VTN itself (no CDN). URLs are relative to the page (`<base>/docs`), so the page works on any
- * host and base path that serves it.
+ * host and base path that serves it. No favicon: an empty one saves the browser asking.
  */
 
 /** Swagger UI's own files change only with its version, which their URLs carry: cached for good. */
@@ -30,6 +30,7 @@ export const PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>OpenADR 3.1.0 VTN API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="docs/swagger-ui.css${v}">
 </head>
 <body>
