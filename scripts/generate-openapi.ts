@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { authRoutes } from '../lambdas/auth';
@@ -11,6 +11,7 @@ import { resourceRoutes } from '../lambdas/resources';
 import { BASE_PATH, TOKEN_PATH } from '../lambdas/routes';
 import { subscriptionRoutes } from '../lambdas/subscriptions';
 import { venRoutes } from '../lambdas/vens';
+import { writeOrCheck } from './generated-file';
 
 /**
  * Generates lambdas/core/openadr/openapi.generated.json, the OpenAPI document the VTN serves at
@@ -176,14 +177,4 @@ export function generate(): string {
   return `${JSON.stringify(generateDocument(), null, 2)}\n`;
 }
 
-if (require.main === module) {
-  const text = generate();
-  if (process.argv.includes('--check')) {
-    if (readFileSync(OUTPUT, 'utf8') !== text) {
-      process.stderr.write(`${OUTPUT} is not what the generator makes: run npm run generate:openapi\n`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(OUTPUT, text);
-  }
-}
+if (require.main === module) writeOrCheck(OUTPUT, generate(), 'generate:openapi');
