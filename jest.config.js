@@ -5,7 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     // Swagger UI's files, which lambdas/core/docs/swagger-ui.ts imports as text.
-    '/node_modules/swagger-ui-dist/.+\\.(css|js)$': '<rootDir>/test/support/text-transform.js',
+    '/node_modules/swagger-ui-dist/(swagger-ui\\.css|swagger-ui-bundle\\.js)$': '<rootDir>/test/support/text-transform.js',
     '\\.[jt]s$': '<rootDir>/test/support/esbuild-transform.js',
   },
   // temporal-polyfill, its helper package, middy and jose ship only ES modules.

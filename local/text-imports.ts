@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
  */
 type Loader = (module: { exports: unknown }, filename: string) => void;
 const extensions = (Module as unknown as { _extensions: Record<string, Loader> })._extensions;
-const isTextImport = (filename: string) => /[\\/]node_modules[\\/]swagger-ui-dist[\\/][^\\/]+\.(css|js)$/.test(filename);
+const isTextImport = (filename: string) => /[\\/]node_modules[\\/]swagger-ui-dist[\\/](swagger-ui\.css|swagger-ui-bundle\.js)$/.test(filename);
 
 let installed = false;
 
