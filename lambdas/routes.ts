@@ -36,6 +36,8 @@ export const RESOURCES: readonly ResourceEntry[] = [
   },
   // The token endpoint reads the client registry; the key set is served beside the API.
   { name: 'auth', paths: ['/auth/server', '/auth/token', '/.well-known/jwks.json'], tableActions: ['dynamodb:GetItem'] },
+  // The OpenAPI document and the documentation page with Swagger UI's files, in a bundle of their own.
+  { name: 'docs', paths: ['/openapi.json', '/docs', '/docs/swagger-initializer.js', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css'], tableActions: [] },
 ];
 
 /** The route of the token endpoint, which the stack throttles on its own. */

@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { _, type KeywordCxt } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { parse } from 'yaml';
 import { FORMATS } from '../lambdas/core/openadr/formats';
+import { writeOrCheck } from './generated-file';
 
 /**
  * Generates lambdas/core/openadr/request-validators.generated.js: Ajv standalone validators of the
@@ -149,14 +150,4 @@ export function generate(): string {
   );
 }
 
-if (require.main === module) {
-  const code = generate();
-  if (process.argv.includes('--check')) {
-    if (readFileSync(OUTPUT, 'utf8') !== code) {
-      process.stderr.write(`${OUTPUT} is not what the generator makes: run npm run generate:validators\n`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(OUTPUT, code);
-  }
-}
+if (require.main === module) writeOrCheck(OUTPUT, generate(), 'generate:validators');

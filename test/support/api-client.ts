@@ -91,7 +91,9 @@ export class ApiClient {
     for (const [name, value] of Object.entries(headers)) if (value === '') delete headers[name];
     const response = await fetch(url, { method, body: options.body, headers });
     const text = await response.text();
-    const body = text ? JSON.parse(text) : undefined;
+    // The documentation page and its files are text; everything else answers JSON.
+    const json = /json/.test(response.headers.get('content-type') ?? 'application/json');
+    const body = text && json ? JSON.parse(text) : text || undefined;
     this.exchanges.push({ method, url, status: response.status, body });
     return { status: response.status, headers: response.headers, body };
   }

@@ -35,6 +35,8 @@ export interface HttpResult {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** The body is already text of the content-type in `headers` (a page, a script): sent as it is, not as JSON. */
+  text?: boolean;
 }
 
 export type RouteHandler = (request: HttpRequest) => Promise<HttpResult>;
@@ -53,6 +55,14 @@ export const ok = (body: unknown, headers?: Record<string, string>): HttpResult 
 /** Token responses, granted or refused, are never cached (RFC 6749 §5.1). */
 export const NOT_CACHED: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache' };
 export const created = (body: unknown): HttpResult => ({ status: 201, body });
+
+/** A 200 whose body is text of this content type rather than JSON. */
+export const okText = (body: string, contentType: string, headers: Record<string, string> = {}): HttpResult => ({
+  status: 200,
+  body,
+  text: true,
+  headers: { 'content-type': contentType, ...headers },
+});
 
 /** The caller of a public route: it reads no token. */
 const NOBODY: Caller = { clientID: '', role: 'VEN', scopes: [] };
@@ -84,7 +94,8 @@ interface RoutedContext extends Context {
 
 /**
  * A Lambda handler for API Gateway HTTP API (payload 2.0) events: finds the route from the
- * event's route key, checks the caller's token and scope, runs the route, and answers JSON.
+ * event's route key, checks the caller's token and scope, runs the route, and answers JSON (or
+ * the text a route gives, such as the documentation page).
  * Every error becomes a `problem` (an OAuth2 error body on the token route) in one place.
  */
 export function httpHandler(routes: RouteTable, logger: Logger, authenticate: Authenticator = tokenAuthentication) {
@@ -96,6 +107,7 @@ export function httpHandler(routes: RouteTable, logger: Logger, authenticate: Au
     .use(authorization(routes, authenticate))
     .handler((event, context) => withDeadline(requestDeadline(context), async () => {
       const result = await context.route!.handle(httpRequest(event, context.caller ?? NOBODY));
+      if (result.text) return { statusCode: result.status, headers: result.headers, body: result.body as string };
       return jsonResponse(result.status, result.body, result.headers);
     }));
 }
