@@ -4,7 +4,8 @@ import { decodeJwt } from 'jose';
 import { authenticate, type Authenticator } from './core/auth/authentication';
 import { VtnError } from './core/errors';
 import { logger, type Logger } from './core/logger';
-import { TopicLayout, type TopicReader } from './core/notifications/mqtt/topics';
+import { iotTopicLayout } from './core/notifications/mqtt/iot-environment';
+import type { TopicLayout, TopicReader } from './core/notifications/mqtt/topics';
 import { vtnStorage } from './core/runtime';
 
 /**
@@ -163,16 +164,13 @@ function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
 
-let layout: TopicLayout | undefined;
-
 export async function handler(event: IotAuthorizerEvent, context: Pick<Context, 'invokedFunctionArn'>): Promise<IotAuthorizerResponse> {
-  layout ??= new TopicLayout(process.env.VTN_MQTT_TOPIC_PREFIX || 'openadr3');
   // arn:<partition>:lambda:<region>:<account>:function:<name>: IoT Core's resources are in the same account and region.
   const [, partition, , region, account] = context.invokedFunctionArn.split(':');
   return authorizeConnection(event, {
     authenticate,
     findVen: (clientID) => vtnStorage().vens.findByClient(clientID),
-    layout,
+    layout: iotTopicLayout(),
     iotArnPrefix: `arn:${partition}:iot:${region}:${account}`,
     logger: logger(),
   });
