@@ -99,8 +99,10 @@ describe('the functions', () => {
       expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', LoggingConfig: { LogFormat: 'JSON' } });
       const signing = name === 'auth' ? ['VTN_TOKEN_KMS_KEY_ID'] : [];
       const challenges = name === 'subscriptions' ? ['VTN_WEBHOOK_TIMEOUT_MS'] : [];
+      // The broker it advertises (test/infra/mqtt.test.ts).
+      const mqtt = name === 'notifiers' ? ['VTN_MQTT_URIS', 'VTN_MQTT_TOPIC_PREFIX'] : [];
       expect(Object.keys(fn.Environment.Variables).sort()).toEqual(
-        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_METRICS', 'VTN_METRICS_NAMESPACE', 'VTN_METRICS_SERVICE', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges].sort(),
+        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_METRICS', 'VTN_METRICS_NAMESPACE', 'VTN_METRICS_SERVICE', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges, ...mqtt].sort(),
       );
       // Echo challenges wait up to the webhook timeout (10 s by default) within the request.
       expect(fn.Timeout).toBe(name === 'subscriptions' ? 20 : 10);
