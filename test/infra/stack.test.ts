@@ -309,7 +309,7 @@ describe('the first deploy and after', () => {
   });
 
   test("every entry is bundled with the AWS SDK inside: nothing but Node built-ins is left to the runtime; Swagger UI's files are in the docs entry's alone", async () => {
-    for (const entry of [...RESOURCES.map((resource) => resource.name), 'webhooks', 'token-public-key']) {
+    for (const entry of [...RESOURCES.map((resource) => resource.name), 'webhooks', 'token-public-key', 'mqtt-authorizer', 'mqtt-publisher']) {
       const { metafile } = await build({ ...esbuildOptions(entryPath(entry)), outfile: 'index.js', write: false, metafile: true, logLevel: 'silent' });
       const left = Object.values(metafile.outputs).flatMap((output) => output.imports.filter((used) => used.external).map((used) => used.path));
       expect({ entry, left: left.filter((path) => !isBuiltin(path)) }).toEqual({ entry, left: [] });
