@@ -66,9 +66,8 @@ export interface ConnectionCheck {
 
 /**
  * The answer to one connection: authenticated with its policy, or refused (no policy). A
- * refusal is logged with its reason, never the password. Storage or an
- * identity provider being unavailable rejects: IoT Core refuses the connection and the client
- * tries again.
+ * refusal is logged with its reason, never the password. Storage or an identity provider being
+ * unavailable rejects: IoT Core refuses the connection and the client tries again.
  */
 export async function authorizeConnection(event: IotAuthorizerEvent, check: ConnectionCheck): Promise<IotAuthorizerResponse> {
   const { username, password, clientId } = event.protocolData?.mqtt ?? {};
@@ -96,7 +95,7 @@ export async function authorizeConnection(event: IotAuthorizerEvent, check: Conn
   if (username !== clientID) return refuse('the username must be the client id the access token names');
   if (clientId !== clientID) return refuse('the MQTT client id must be the client id the access token names');
   if (UNSAFE_CLIENT_ID.test(clientID) || Buffer.byteLength(clientID) > MAX_CLIENT_ID_BYTES) {
-    return refuse("the client id cannot be an IoT Core client id (at most 128 bytes, none of * ? $ / + #)");
+    return refuse('the client id cannot be an IoT Core client id (at most 128 bytes, none of * ? $ / + #)');
   }
   const reader: TopicReader = caller.role === 'BL' ? { role: 'BL' } : { role: 'VEN', venID: (await check.findVen(clientID))?.id };
   const now = Math.floor((check.now ?? Date.now)() / 1000);
