@@ -1,20 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { decodeJwt } from 'jose';
 import { authenticate, type Authenticator } from './core/auth/authentication';
-import { VtnError } from './core/errors';
 import { logger, type Logger } from './core/logger';
+import { brokerClient, isRefusal, type FindVen } from './core/notifications/mqtt/access';
 import { iotTopicLayout } from './core/notifications/mqtt/iot-environment';
 import type { TopicLayout, TopicReader } from './core/notifications/mqtt/topics';
 import { vtnStorage } from './core/runtime';
 
 /**
  * The IoT Core custom authorizer: IoT Core calls it for every MQTT connection (and again every
- * `refreshAfterInSeconds`) and enforces the policy it answers with. The binding advertises
- * `OAUTH2_BEARER_TOKEN` with username `{clientID}`: the password is a VTN access token,
- * verified by the API's own code; the username and the MQTT client id must both be the client
- * id the token names (IoT Core drops an older connection when another comes with the same
- * client id, so a free choice would let one client push another off).
+ * `refreshAfterInSeconds`) and enforces the policy it answers with. Who may connect is the
+ * broker's connection rule (access.ts `brokerClient`, as the local broker applies it): the
+ * password an access token of the VTN, the username and the MQTT client id the client id it
+ * names.
  *
  * The policy is `TopicLayout.mayReceive` written as IoT policy: a BL may subscribe to any filter
  * below the prefix, a VEN to filters below `<prefix>/vens/<its venID>/`; clients never publish.
@@ -56,7 +54,7 @@ const UNSAFE_CLIENT_ID = /[*?$/+#]/;
 export interface ConnectionCheck {
   authenticate: Authenticator;
   /** The ven a client registered (storage `vens.findByClient`). */
-  findVen: (clientID: string) => Promise<{ id: string } | undefined>;
+  findVen: FindVen;
   layout: TopicLayout;
   /** `arn:<partition>:iot:<region>:<account>`, the start of every resource in the policy. */
   iotArnPrefix: string;
@@ -80,26 +78,17 @@ export async function authorizeConnection(event: IotAuthorizerEvent, check: Conn
   };
   if (!password) return refuse('no password: send an access token of the VTN');
   const token = Buffer.from(password, 'base64').toString('utf8');
-  let caller;
-  try {
-    caller = await check.authenticate(`Bearer ${token}`);
-  } catch (error) {
-    if (error instanceof VtnError && error.status === 401) return refuse(`the password is not a valid access token: ${error.message}`);
-    throw error;
-  }
-  const expiresAt = tokenExpiry(token);
-  // VTN_AUTH=off admits anyone as a BL through the API; never through IoT Core.
-  if (expiresAt === undefined) return refuse('no access token was verified (VTN_AUTH=off is not served over IoT Core)');
-  const { clientID } = caller;
+  const client = await brokerClient(username, token, clientId ?? '', check.authenticate, check.findVen);
+  if (isRefusal(client)) return refuse(client.refused);
+  // VTN_AUTH=off admits anyone as a BL through the API and the local broker; never through IoT Core.
+  if (client.expiresAt === undefined) return refuse('no access token was verified (VTN_AUTH=off is not served over IoT Core)');
+  const { clientID, reader } = client;
   log = log.with({ clientID });
-  if (username !== clientID) return refuse('the username must be the client id the access token names');
-  if (clientId !== clientID) return refuse('the MQTT client id must be the client id the access token names');
   if (UNSAFE_CLIENT_ID.test(clientID) || Buffer.byteLength(clientID) > MAX_CLIENT_ID_BYTES) {
     return refuse('the client id cannot be an IoT Core client id (at most 128 bytes, none of * ? $ / + #)');
   }
-  const reader: TopicReader = caller.role === 'BL' ? { role: 'BL' } : { role: 'VEN', venID: (await check.findVen(clientID))?.id };
-  const now = Math.floor((check.now ?? Date.now)() / 1000);
-  const disconnectAfterInSeconds = clamp(expiresAt - now, MIN_SESSION_SECONDS, MAX_SESSION_SECONDS);
+  const secondsLeft = Math.floor((client.expiresAt - (check.now ?? Date.now)()) / 1000);
+  const disconnectAfterInSeconds = clamp(secondsLeft, MIN_SESSION_SECONDS, MAX_SESSION_SECONDS);
   log.info('MQTT connection authorized', { role: reader.role, venID: reader.role === 'VEN' ? reader.venID : undefined, disconnectAfterInSeconds });
   return {
     isAuthenticated: true,
@@ -147,16 +136,6 @@ function readableRoot(reader: TopicReader, layout: TopicLayout): string | undefi
 /** IoT Core's principal ids are 1 to 128 letters and digits: the client id's SHA-256, in hex. */
 export function principalIdOf(clientID: string): string {
   return createHash('sha256').update(clientID).digest('hex');
-}
-
-/** `exp` of a token already verified; undefined when there is none. */
-function tokenExpiry(token: string): number | undefined {
-  try {
-    const { exp } = decodeJwt(token);
-    return typeof exp === 'number' ? exp : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function clamp(value: number, min: number, max: number): number {

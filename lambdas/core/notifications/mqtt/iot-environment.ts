@@ -1,15 +1,16 @@
+import { readConfig } from '../../config';
 import { TopicLayout } from './topics';
 
 /**
- * The MQTT settings the IoT Core entries read: the topic prefix (VTN_MQTT_TOPIC_PREFIX,
- * `openadr3` by default, as the binding's settings have it) and the account's IoT data endpoint
- * (VTN_IOT_DATA_ENDPOINT, a host name, which the stack reads at deploy time).
+ * The MQTT settings the IoT Core entries read: the topic layout (VTN_MQTT_TOPIC_PREFIX, as the
+ * binding's settings read it; these entries need no broker URIs) and the account's IoT data
+ * endpoint (VTN_IOT_DATA_ENDPOINT, a host name, which the stack reads at deploy time).
  */
 
 let layout: TopicLayout | undefined;
 
 export function iotTopicLayout(): TopicLayout {
-  layout ??= new TopicLayout(process.env.VTN_MQTT_TOPIC_PREFIX || 'openadr3');
+  layout ??= new TopicLayout(readConfig().mqtt.topicPrefix);
   return layout;
 }
 
