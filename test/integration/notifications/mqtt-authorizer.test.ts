@@ -1,4 +1,5 @@
 import { handler, principalIdOf, type IotAuthorizerEvent, type IotAuthorizerResponse } from '../../../lambdas/mqtt-authorizer';
+import { resetAuthentication } from '../../../lambdas/core/auth/authentication';
 import { DEFAULT_SCOPES } from '../../../lambdas/core/auth/scopes';
 import type { Caller } from '../../../lambdas/core/operations/operations';
 import { vtn } from '../../../lambdas/core/runtime';
@@ -140,5 +141,16 @@ test('no token or password reaches a log line', async () => {
     expect(text).not.toContain(token);
     expect(text).not.toContain(token.split('.')[2]);
     expect(text).not.toContain(Buffer.from(token).toString('base64'));
+  }
+});
+
+test('with VTN_AUTH=off, which the API and the local broker honour, IoT Core admits nobody', async () => {
+  process.env.VTN_AUTH = 'off';
+  resetAuthentication();
+  try {
+    expectRefused(await connect('anyone', 'anything', 'anyone'), /VTN_AUTH=off/);
+  } finally {
+    delete process.env.VTN_AUTH;
+    resetAuthentication();
   }
 });
