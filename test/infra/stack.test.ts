@@ -372,7 +372,8 @@ describe('the first deploy and after', () => {
         .map((fn) => fn.Properties.Environment?.Variables ?? {})
         .filter((variables) => 'TABLE_NAME' in variables);
     const local = ours({ samLocal: true });
-    expect(local).toHaveLength(RESOURCES.length + 2);
+    // Beside the API's: the webhook notifier, the public-key reader, the MQTT authorizer and publisher.
+    expect(local).toHaveLength(RESOURCES.length + 4);
     for (const variables of local) expect(variables).toMatchObject({ DYNAMODB_ENDPOINT: 'http://host.docker.internal:8000', VTN_AUTH: 'on' });
     for (const variables of ours({})) {
       expect(variables).not.toHaveProperty('DYNAMODB_ENDPOINT');
