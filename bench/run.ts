@@ -56,6 +56,11 @@ const MQTT_CHANGES = setting('BENCH_MQTT_CHANGES', 50);
 const results: Record<string, number> = {};
 /** A BL client's token: every request carries one, and is verified, as in AWS. */
 let authorization: Record<string, string> = {};
+
+/** An IoT Core authorizer event for an MQTT connection of `clientID` with `token` as password. */
+function mqttConnection(clientID: string, token: string) {
+  return { protocols: ['tls', 'mqtt'], protocolData: { mqtt: { username: clientID, password: Buffer.from(token).toString('base64'), clientId: clientID } }, connectionMetadata: { id: 'cold' } };
+}
 const table: string[][] = [];
 
 function record(metric: string, value: number): void {
@@ -403,6 +408,8 @@ async function main(): Promise<void> {
         // The page's largest file: Swagger UI's script, 1.7 MB of the bundle's text.
         { name: 'docs', event: http('/docs/swagger-ui-bundle.js') },
         { name: 'webhooks', event: programUpdatedStreamEvent(largeData.data.programIDs[0]) },
+        // A VEN's MQTT connection, as IoT Core sends it: the token verified and its ven looked up.
+        { name: 'mqtt-authorizer', event: mqttConnection(benchVenClient(1), (await bearer('VEN', benchVenClient(1))).authorization.replace(/^Bearer /, '')) },
       ],
       {
         ...process.env,

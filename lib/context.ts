@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import type { VtnStackProps } from './vtn-stack';
+import { TOPIC_PREFIX_PATTERN } from '../lambdas/core/notifications/mqtt/topics';
+import type { VtnMqttSettings, VtnStackProps } from './vtn-stack';
 
 export class ContextError extends Error {}
 
@@ -11,7 +12,7 @@ export class ContextError extends Error {}
  * tokenThrottleRate, tokenThrottleBurst, externalIssuer, externalJwksUrl, externalAudience,
  * externalScopePrefix, externalClientIdClaim, externalScopeClaim; alarms: alarmEmail,
  * alarm5xxRatePercent, alarmMinRequests, alarmP99LatencyMs, alarmFunctionErrors, alarmIteratorAgeMs,
- * alarmRetryAgeSeconds, alarmTokensRefused.
+ * alarmRetryAgeSeconds, alarmTokensRefused; MQTT: mqtt (on, off), mqttTopicPrefix, mqttDomainName, mqttCertificateArn.
  */
 export function vtnStackProps(context: (key: string) => unknown): VtnStackProps {
   const text = (key: string) => {
@@ -67,6 +68,7 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
   }
   return {
     stage,
+    mqtt: mqttSettings(text),
     tableName: text('tableName'),
     removalPolicy: flag('destroyOnRemoval') ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     firstDeploy: flag('firstDeploy'),
@@ -110,4 +112,25 @@ export function vtnStackProps(context: (key: string) => unknown): VtnStackProps 
           : undefined,
     },
   };
+}
+
+/** The MQTT binding: on unless `mqtt=off`; a custom domain needs its certificate, and the other way round. */
+function mqttSettings(text: (key: string) => string | undefined): VtnMqttSettings | false {
+  const mode = text('mqtt') ?? 'on';
+  if (mode !== 'on' && mode !== 'off') throw new ContextError(`context mqtt must be on or off, got "${mode}"`);
+  if (mode === 'off') return false;
+  const topicPrefix = text('mqttTopicPrefix');
+  if (topicPrefix !== undefined && !TOPIC_PREFIX_PATTERN.test(topicPrefix)) {
+    throw new ContextError(`context mqttTopicPrefix must be one topic level of 1-64 letters, digits, _ or -, got "${topicPrefix}"`);
+  }
+  const domainName = text('mqttDomainName');
+  const certificateArn = text('mqttCertificateArn');
+  if (Boolean(domainName) !== Boolean(certificateArn)) throw new ContextError('context mqttDomainName and mqttCertificateArn must be given together');
+  if (domainName !== undefined && !/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domainName)) {
+    throw new ContextError(`context mqttDomainName must be a host name, got "${domainName}"`);
+  }
+  if (certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
+    throw new ContextError(`context mqttCertificateArn must be an ACM certificate ARN, got "${certificateArn}"`);
+  }
+  return { topicPrefix, customDomain: domainName && certificateArn ? { domainName, certificateArn } : undefined };
 }

@@ -48,6 +48,8 @@ export interface VtnApiProps {
 export class VtnApi extends Construct {
   readonly api: HttpApi;
   readonly functions: Record<string, NodejsFunction> = {};
+  /** What every function verifying tokens gets: issuer, audience and the public key. */
+  readonly authEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: VtnApiProps) {
     super(scope, id);
@@ -102,6 +104,7 @@ export class VtnApi extends Construct {
 
     // Tokens name the API as issuer and audience unless configured otherwise (a custom domain).
     const authEnvironment = { VTN_TOKEN_ISSUER: `${this.api.apiEndpoint}${BASE_PATH}`, VTN_TOKEN_PUBLIC_KEY: props.tokenKey.publicKey, ...props.authEnvironment };
+    this.authEnvironment = authEnvironment;
     for (const resource of RESOURCES) {
       const signsTokens = resource.paths.includes(TOKEN_PATH);
       const challenges = resource.name === CHALLENGING_RESOURCE;

@@ -37,7 +37,7 @@ export interface VtnMonitoringSettings {
   p99LatencyMs?: number;
   /** Errors of one function in 5 minutes. */
   functionErrors?: number;
-  /** How far the notifier may lag behind the table's stream. */
+  /** How far a notifier (webhooks, MQTT) may lag behind the table's stream. */
   iteratorAgeMs?: number;
   /** Age of the oldest message in the retry queue. */
   retryAgeSeconds?: number;
@@ -68,6 +68,8 @@ export interface VtnMonitoringProps extends VtnMonitoringSettings {
   retryQueue: IQueue;
   deadLetterQueue: IQueue;
   streamFailureQueue: IQueue;
+  /** The MQTT binding's functions, when the stack has it. */
+  mqtt?: { publisher: IFunction; authorizer: IFunction };
 }
 
 const PERIOD = Duration.minutes(5);
@@ -154,7 +156,12 @@ export class VtnMonitoring extends Construct {
 
     // Functions: the handlers answer the failures they know of with problems, so an error is a
     // crash or a timeout; any throttle is a request or batch turned away for want of concurrency.
-    const functions: [string, IFunction][] = [...Object.entries(props.apiFunctions).map(([name, fn]) => [pascal(name), fn] as [string, IFunction]), ['Webhooks', props.notifier]];
+    const functions: [string, IFunction][] = [
+      ...Object.entries(props.apiFunctions).map(([name, fn]) => [pascal(name), fn] as [string, IFunction]),
+      ['Webhooks', props.notifier],
+      // A throttled authorizer is a VEN that cannot connect.
+      ...(props.mqtt ? ([['MqttPublisher', props.mqtt.publisher], ['MqttAuthorizer', props.mqtt.authorizer]] as [string, IFunction][]) : []),
+    ];
     for (const [name, fn] of functions) {
       alarm(`${name}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), settings.functionErrors, `The ${name} function failed at least ${settings.functionErrors} time(s) in 5 minutes (crash or timeout); see its logs.`);
       alarm(`${name}Throttles`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, `The ${name} function was throttled in the last 5 minutes: the account's or its reserved concurrency is exhausted.`);
@@ -163,10 +170,14 @@ export class VtnMonitoring extends Construct {
     // Notifications: how far behind the stream the notifier is, and what it gave up on.
     const iteratorAge = props.notifier.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum', label: 'iterator age' });
     alarm('WebhookIteratorAge', iteratorAge, settings.iteratorAgeMs, `The webhook notifier is at least ${settings.iteratorAgeMs} ms behind the table's stream; records older than 1 hour are dropped to the stream-failure queue.`);
+    const mqttIteratorAge = props.mqtt?.publisher.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum', label: 'MQTT iterator age' });
+    if (mqttIteratorAge) {
+      alarm('MqttIteratorAge', mqttIteratorAge, settings.iteratorAgeMs, `The MQTT publisher is at least ${settings.iteratorAgeMs} ms behind the table's stream; records older than 1 hour are dropped to the stream-failure queue.`);
+    }
     const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'dead-letter' });
     alarm('WebhookDeadLetters', deadLetters, 1, 'Webhook deliveries were given up and wait in the dead-letter queue; move them back to the retry queue to replay them.');
     const streamFailures = props.streamFailureQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'stream failures' });
-    alarm('WebhookStreamFailures', streamFailures, 1, 'Stream batches the notifier could not handle were recorded in the stream-failure queue: their changes were not notified.');
+    alarm('WebhookStreamFailures', streamFailures, 1, 'Stream batches a notifier (webhooks or MQTT) could not handle were recorded in the stream-failure queue: their changes were not notified.');
     const retryAge = props.retryQueue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'oldest retry' });
     alarm('WebhookRetryAge', retryAge, settings.retryAgeSeconds, `A webhook retry has waited at least ${settings.retryAgeSeconds} s: the notifier is not taking them from the retry queue, or keeps failing on one.`);
 
@@ -196,7 +207,7 @@ export class VtnMonitoring extends Construct {
       graph('Function throttles', perFunction((fn) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum' })), 12),
     );
     this.dashboard.addWidgets(
-      graph('Notifier iterator age (ms)', [iteratorAge], 6),
+      graph('Notifier iterator age (ms)', mqttIteratorAge ? [iteratorAge, mqttIteratorAge] : [iteratorAge], 6),
       graph('Dead-letter and stream-failure messages', [deadLetters, streamFailures], 6),
       graph('Oldest retry (s)', [retryAge], 6),
       graph('Table throttles and system errors', [throttles, systemErrors], 6),

@@ -5,7 +5,7 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFIED_TYPES } from '../lambdas/core/notifications/stream-records';
 import { TABLE_LAYOUT } from '../lambdas/core/storage/dynamo/table-layout';
@@ -25,8 +25,38 @@ export interface VtnNotificationsProps {
   reservedConcurrency?: number;
 }
 
-/** Seconds the notifier may run: room for a batch of deliveries, each bounded by its timeout. */
-const NOTIFIER_TIMEOUT = Duration.seconds(60);
+/** Seconds a notifier may run: room for a batch of deliveries, each bounded by its timeout. */
+export const NOTIFIER_TIMEOUT = Duration.seconds(60);
+
+/**
+ * What a notifier reads: subscriptions, programs and cache counters from the table itself, and
+ * for a VEN's grant its ven's resources, found by the parent index; no write.
+ */
+export function notifierTableReads(table: ITable): PolicyStatement[] {
+  return [
+    new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], resources: [table.tableArn] }),
+    new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${TABLE_LAYOUT.indexes.programID.indexName}`] }),
+  ];
+}
+
+/**
+ * The table's stream as a notifier consumes it: each notifier has its own mapping, so each
+ * retries on its own. A failing batch is split to find the failing record, retried 3 times and
+ * then recorded in `failureQueue`; records older than an hour are given up the same way.
+ */
+export function notifierStreamSource(table: ITable, failureQueue: IQueue): DynamoEventSource {
+  return new DynamoEventSource(table, {
+    startingPosition: StartingPosition.LATEST,
+    batchSize: 25,
+    bisectBatchOnError: true,
+    retryAttempts: 3,
+    maxRecordAge: Duration.hours(1),
+    reportBatchItemFailures: true,
+    onFailure: new SqsDlq(failureQueue),
+    // Only objects; name claims, purge markers and cache counters notify nobody.
+    filters: [FilterCriteria.filter({ dynamodb: { Keys: { objectType: { S: FilterRule.or(...NOTIFIED_TYPES) } } } })],
+  });
+}
 
 /**
  * Webhook notifications in AWS: the table's stream feeds the notifier function; deliveries that
@@ -68,30 +98,11 @@ export class VtnNotifications extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
       reservedConcurrency: props.reservedConcurrency,
     });
-    // Subscriptions, programs and cache counters are read from the table itself; no write.
-    this.function.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], resources: [props.table.tableArn] }),
-    );
-    // A VEN subscriber's grant includes its ven's resources, found by the parent index.
-    this.function.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [`${props.table.tableArn}/index/${TABLE_LAYOUT.indexes.programID.indexName}`] }),
-    );
+    for (const statement of notifierTableReads(props.table)) this.function.addToRolePolicy(statement);
     this.retryQueue.grantSendMessages(this.function);
     this.deadLetterQueue.grantSendMessages(this.function);
 
-    this.function.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: 25,
-        bisectBatchOnError: true,
-        retryAttempts: 3,
-        maxRecordAge: Duration.hours(1),
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.streamFailureQueue),
-        // Only objects; name claims, purge markers and cache counters notify nobody.
-        filters: [FilterCriteria.filter({ dynamodb: { Keys: { objectType: { S: FilterRule.or(...NOTIFIED_TYPES) } } } })],
-      }),
-    );
+    this.function.addEventSource(notifierStreamSource(props.table, this.streamFailureQueue));
     this.function.addEventSource(
       new SqsEventSource(this.retryQueue, {
         batchSize: 10,
@@ -108,7 +119,7 @@ export class VtnNotifications extends Construct {
     });
     Validations.of(this.streamFailureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue: the on-failure destination of the stream event source.',
+      reason: 'This queue is itself a dead-letter queue: the on-failure destination of the stream event sources.',
     });
   }
 }

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { BASE_PATH } from '../lambdas/routes';
 import { VtnApi } from './vtn-api';
 import { VtnMonitoring, type VtnMonitoringSettings } from './vtn-monitoring';
+import { VtnMqtt, type MqttCustomDomain } from './vtn-mqtt';
 import { VtnNotifications } from './vtn-notifications';
 import { VtnTable } from './vtn-table';
 import { VtnTokenKey } from './vtn-token-key';
@@ -36,6 +37,15 @@ export interface VtnStackProps extends StackProps {
   monitoring?: VtnMonitoringSettings;
   /** A template for `sam local`, never to be deployed (see declareForSamLocal). */
   samLocal?: boolean;
+  /** The MQTT binding in IoT Core (see VtnMqtt); on by default, `false` leaves every IoT piece out. */
+  mqtt?: VtnMqttSettings | false;
+}
+
+export interface VtnMqttSettings {
+  /** The first level of every topic; `openadr3` by default. */
+  topicPrefix?: string;
+  /** A domain of your own for the broker; an AWS-managed one by default. */
+  customDomain?: MqttCustomDomain;
 }
 
 /** Access tokens: what the functions' VTN_TOKEN_* and VTN_EXTERNAL_* settings say (README, Configuration). */
@@ -56,6 +66,7 @@ export class VtnStack extends Stack {
   readonly notifications: VtnNotifications;
   readonly tokenKey: VtnTokenKey;
   readonly monitoring: VtnMonitoring;
+  readonly mqtt?: VtnMqtt;
 
   constructor(scope: Construct, id: string, props: VtnStackProps) {
     super(scope, id, props);
@@ -95,6 +106,19 @@ export class VtnStack extends Stack {
       logRemovalPolicy: removalPolicy,
       reservedConcurrency: props.notifierConcurrency,
     });
+    if (props.mqtt !== false) {
+      this.mqtt = new VtnMqtt(this, 'Mqtt', {
+        table: this.table.table,
+        topicPrefix: props.mqtt?.topicPrefix ?? 'openadr3',
+        authEnvironment: this.api.authEnvironment,
+        cacheEnvironment,
+        streamFailureQueue: this.notifications.streamFailureQueue,
+        notifiersFunction: this.api.functions.notifiers,
+        customDomain: props.mqtt?.customDomain,
+        logRetention,
+        logRemovalPolicy: removalPolicy,
+      });
+    }
     this.monitoring = new VtnMonitoring(this, 'Monitoring', {
       ...props.monitoring,
       api: this.api.api,
@@ -104,6 +128,7 @@ export class VtnStack extends Stack {
       retryQueue: this.notifications.retryQueue,
       deadLetterQueue: this.notifications.deadLetterQueue,
       streamFailureQueue: this.notifications.streamFailureQueue,
+      mqtt: this.mqtt && { publisher: this.mqtt.publisherFunction, authorizer: this.mqtt.authorizerFunction },
     });
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the OpenADR 3.1.0 API',

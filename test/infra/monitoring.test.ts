@@ -31,9 +31,12 @@ const api = idOf('AWS::ApiGatewayV2::Api', 'ApiHttpApi');
 const notifier = idOf('AWS::Lambda::Function', 'NotificationsWebhooksFunction');
 const queue = (name: string) => idOf('AWS::SQS::Queue', `Notifications${name}`);
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+const mqttPublisher = idOf('AWS::Lambda::Function', 'MqttPublisherFunction');
 const functions: Record<string, string> = {
   ...Object.fromEntries(RESOURCES.map((resource) => [pascal(resource.name), idOf('AWS::Lambda::Function', `Api${pascal(resource.name)}Function`)])),
   Webhooks: notifier,
+  MqttPublisher: mqttPublisher,
+  MqttAuthorizer: idOf('AWS::Lambda::Function', 'MqttAuthorizerFunction'),
 };
 
 function alarmsOf(from: Resources): Record<string, any> {
@@ -113,9 +116,9 @@ describe('alarms', () => {
   test('exactly these, each notifying the topic on alarm and on recovery', () => {
     const perFunction = Object.keys(functions).flatMap((name) => [`${name}Errors`, `${name}Throttles`]);
     expect(Object.keys(alarms).sort()).toEqual(
-      ['Api5xxRate', 'ApiP99Latency', ...perFunction, 'WebhookIteratorAge', 'WebhookDeadLetters', 'WebhookStreamFailures', 'WebhookRetryAge', 'TableThrottles', 'TableSystemErrors', 'TokensRefused'].sort(),
+      ['Api5xxRate', 'ApiP99Latency', ...perFunction, 'WebhookIteratorAge', 'MqttIteratorAge', 'WebhookDeadLetters', 'WebhookStreamFailures', 'WebhookRetryAge', 'TableThrottles', 'TableSystemErrors', 'TokensRefused'].sort(),
     );
-    expect(Object.keys(functions)).toHaveLength(RESOURCES.length + 1);
+    expect(Object.keys(functions)).toHaveLength(RESOURCES.length + 3);
     for (const alarm of Object.values(alarms)) expectNotifiesTopic(alarm);
   });
 
@@ -149,6 +152,18 @@ describe('alarms', () => {
     const alarm = alarms.WebhookIteratorAge;
     expectRule(alarm, 300_000, 1);
     expect(singleMetric(alarm)).toMatchObject({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'IteratorAge' }, Stat: 'Maximum', Period: 300, dimensions: { FunctionName: { Ref: notifier } } });
+  });
+
+  test("the MQTT publisher's iterator age on the table's stream: the same 5 minutes", () => {
+    const alarm = alarms.MqttIteratorAge;
+    expectRule(alarm, 300_000, 1);
+    expect(singleMetric(alarm)).toMatchObject({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'IteratorAge' }, Stat: 'Maximum', Period: 300, dimensions: { FunctionName: { Ref: mqttPublisher } } });
+  });
+
+  test('without MQTT, none of its alarms', () => {
+    const without = Object.keys(alarmsOf(synth({ mqtt: false }).toJSON().Resources));
+    expect(without.filter((name) => name.startsWith('Mqtt'))).toEqual([]);
+    expect(without).toHaveLength(Object.keys(alarms).length - 5);
   });
 
   test('any message in the dead-letter or the stream-failure queue', () => {
@@ -205,6 +220,8 @@ describe('alarms', () => {
     expect(changed.WebhooksErrors.Threshold).toBe(5);
     expect(changed.EventsThrottles.Threshold).toBe(1);
     expect(changed.WebhookIteratorAge.Threshold).toBe(60_000);
+    expect(changed.MqttIteratorAge.Threshold).toBe(60_000);
+    expect(changed.MqttPublisherErrors.Threshold).toBe(5);
     expect(changed.WebhookRetryAge.Threshold).toBe(1800);
     expect(changed.TokensRefused.Threshold).toBe(40);
   });

@@ -99,8 +99,10 @@ describe('the functions', () => {
       expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', LoggingConfig: { LogFormat: 'JSON' } });
       const signing = name === 'auth' ? ['VTN_TOKEN_KMS_KEY_ID'] : [];
       const challenges = name === 'subscriptions' ? ['VTN_WEBHOOK_TIMEOUT_MS'] : [];
+      // The broker it advertises (test/infra/mqtt.test.ts).
+      const mqtt = name === 'notifiers' ? ['VTN_MQTT_URIS', 'VTN_MQTT_TOPIC_PREFIX'] : [];
       expect(Object.keys(fn.Environment.Variables).sort()).toEqual(
-        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_METRICS', 'VTN_METRICS_NAMESPACE', 'VTN_METRICS_SERVICE', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges].sort(),
+        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_METRICS', 'VTN_METRICS_NAMESPACE', 'VTN_METRICS_SERVICE', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges, ...mqtt].sort(),
       );
       // Echo challenges wait up to the webhook timeout (10 s by default) within the request.
       expect(fn.Timeout).toBe(name === 'subscriptions' ? 20 : 10);
@@ -307,7 +309,7 @@ describe('the first deploy and after', () => {
   });
 
   test("every entry is bundled with the AWS SDK inside: nothing but Node built-ins is left to the runtime; Swagger UI's files are in the docs entry's alone", async () => {
-    for (const entry of [...RESOURCES.map((resource) => resource.name), 'webhooks', 'token-public-key']) {
+    for (const entry of [...RESOURCES.map((resource) => resource.name), 'webhooks', 'token-public-key', 'mqtt-authorizer', 'mqtt-publisher']) {
       const { metafile } = await build({ ...esbuildOptions(entryPath(entry)), outfile: 'index.js', write: false, metafile: true, logLevel: 'silent' });
       const left = Object.values(metafile.outputs).flatMap((output) => output.imports.filter((used) => used.external).map((used) => used.path));
       expect({ entry, left: left.filter((path) => !isBuiltin(path)) }).toEqual({ entry, left: [] });
@@ -370,7 +372,8 @@ describe('the first deploy and after', () => {
         .map((fn) => fn.Properties.Environment?.Variables ?? {})
         .filter((variables) => 'TABLE_NAME' in variables);
     const local = ours({ samLocal: true });
-    expect(local).toHaveLength(RESOURCES.length + 2);
+    // Beside the API's: the webhook notifier, the public-key reader, the MQTT authorizer and publisher.
+    expect(local).toHaveLength(RESOURCES.length + 4);
     for (const variables of local) expect(variables).toMatchObject({ DYNAMODB_ENDPOINT: 'http://host.docker.internal:8000', VTN_AUTH: 'on' });
     for (const variables of ours({})) {
       expect(variables).not.toHaveProperty('DYNAMODB_ENDPOINT');

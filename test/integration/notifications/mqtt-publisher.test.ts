@@ -1,0 +1,56 @@
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DEFAULT_SCOPES } from '../../../lambdas/core/auth/scopes';
+import { resetIotEnvironment } from '../../../lambdas/core/notifications/mqtt/iot-environment';
+import type { Caller } from '../../../lambdas/core/operations/operations';
+import { vtn } from '../../../lambdas/core/runtime';
+import { toItem } from '../../../lambdas/core/storage/dynamo/item-codec';
+import { handler } from '../../../lambdas/mqtt-publisher';
+import { TestDatabase } from '../../support/database';
+import { aProgram } from '../../support/fixtures';
+
+/**
+ * The publisher entry with everything real but IoT Core: a stream record of the table becomes
+ * the binding's messages, published through the data plane; a refused publication fails the
+ * record, for the stream to give it again.
+ */
+const iot = mockClient(IoTDataPlaneClient);
+const BL: Caller = { clientID: 'bl', role: 'BL', scopes: DEFAULT_SCOPES.BL };
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await TestDatabase.start();
+  Object.assign(process.env, { AWS_REGION: 'eu-west-1', VTN_IOT_DATA_ENDPOINT: 'abc123-ats.iot.eu-west-1.amazonaws.com', VTN_MQTT_TOPIC_PREFIX: 'vtn_a' });
+});
+afterAll(async () => {
+  delete process.env.VTN_MQTT_TOPIC_PREFIX;
+  await db.stop();
+});
+beforeEach(async () => {
+  iot.reset();
+  await db.serveRuntime();
+  resetIotEnvironment();
+});
+
+function programCreated(program: ReturnType<typeof aProgram>): DynamoDBStreamEvent {
+  return { Records: [{ eventSource: 'aws:dynamodb', eventName: 'INSERT', dynamodb: { SequenceNumber: '7', NewImage: toItem(program, 1) } as never }] };
+}
+
+test("a new program is published on the BL topic and under each ven whose client may read it, below the configured prefix", async () => {
+  iot.on(PublishCommand).resolves({});
+  const ven = await vtn().createVen(BL, { objectType: 'BL_VEN_REQUEST', venName: 'v1', clientID: 'ven-1' });
+  const program = aProgram();
+  expect(await handler(programCreated(program))).toEqual({ batchItemFailures: [] });
+  const published = iot.commandCalls(PublishCommand).map((call) => call.args[0].input);
+  expect(published.map((input) => input.topic).sort()).toEqual(['vtn_a/programs/create', `vtn_a/vens/${ven.id}/programs/create`].sort());
+  for (const input of published) {
+    expect(input).toMatchObject({ qos: 1, retain: false });
+    expect(JSON.parse(Buffer.from(input.payload as Uint8Array).toString('utf8'))).toMatchObject({ objectType: 'PROGRAM', operation: 'CREATE', object: { id: program.id } });
+  }
+});
+
+test('a publication IoT Core refuses fails the record', async () => {
+  iot.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+  expect(await handler(programCreated(aProgram()))).toEqual({ batchItemFailures: [{ itemIdentifier: '7' }] });
+});
