@@ -1,5 +1,5 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from './core/logger';
 import type { Change } from './core/notifications/change';
 import { iotDataEndpoint, iotTopicLayout } from './core/notifications/mqtt/iot-environment';
@@ -31,13 +31,28 @@ function mqttNotifier(): MqttNotifier {
   return notifier;
 }
 
-export function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  return notifyInOrder(event, (change) => mqttNotifier().notify(change));
+/**
+ * Time kept back at the end of an invocation: a change to every ven of a large VTN is thousands
+ * of publications, and a batch cut short by the timeout would be redone whole.
+ */
+const RECORD_RESERVE_MS = 15_000;
+
+export function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
+  const startBy = context ? Date.now() + context.getRemainingTimeInMillis() - RECORD_RESERVE_MS : Infinity;
+  return notifyInOrder(event, (change) => mqttNotifier().notify(change), startBy);
 }
 
-/** Each record's change to `notify`, one after the other; the first that fails is the batch's failure. */
-export async function notifyInOrder(event: DynamoDBStreamEvent, notify: (change: Change) => Promise<unknown>): Promise<DynamoDBBatchResponse> {
+/**
+ * Each record's change to `notify`, one after the other; the first that fails is the batch's
+ * failure. A record not begun by `startBy` (epoch ms) is reported untried, with those after it.
+ */
+export async function notifyInOrder(event: DynamoDBStreamEvent, notify: (change: Change) => Promise<unknown>, startBy = Infinity): Promise<DynamoDBBatchResponse> {
   for (const record of event.Records) {
+    if (Date.now() > startBy) {
+      const itemIdentifier = record.dynamodb?.SequenceNumber ?? '';
+      logger().info('MQTT notification batch out of time; the rest will be given again', { itemIdentifier });
+      return { batchItemFailures: [{ itemIdentifier }] };
+    }
     try {
       const change = changeFromStreamRecord(record);
       if (change) await notify(change);

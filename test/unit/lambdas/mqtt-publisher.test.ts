@@ -67,3 +67,20 @@ test('a missing data endpoint fails the record, naming the setting', async () =>
     process.env.VTN_IOT_DATA_ENDPOINT = endpoint;
   }
 });
+
+test('records not begun before the invocation runs short are given back, from the first untried one', async () => {
+  const startBy = Date.now() + 60_000;
+  const slowNotify = async (change: Change) => {
+    await notify(change);
+    // The first record uses up the invocation's time.
+    if (change.object.id === 'e1') jest.setSystemTime(startBy + 1);
+  };
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'queueMicrotask'] });
+  try {
+    const result = await notifyInOrder(streamEvent(['e1', 'e2', 'e3']), slowNotify, startBy);
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '101' }] });
+    expect(notified.map((change) => change.object.id)).toEqual(['e1']);
+  } finally {
+    jest.useRealTimers();
+  }
+});
