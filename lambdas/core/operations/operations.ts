@@ -119,11 +119,17 @@ export class VtnOperations {
     await this.requireProgram(event.programID);
     return toWire(await this.storage.events.create(event));
   }
+  /** The event is read once: storage finds it (or 404) before the body is checked. */
   async updateEvent(_caller: Caller, id: string, body: unknown): Promise<WireObject> {
-    await this.storage.events.get(id);
-    const change = replacement('EVENT', eventRequest, body);
-    await this.requireProgram((body as { programID: string }).programID);
-    return toWire(await this.storage.events.update(id, change));
+    let change: ((current: VtnEvent) => VtnEvent) | undefined;
+    const updated = await this.storage.events.update(id, async (current) => {
+      if (!change) {
+        change = replacement('EVENT', eventRequest, body);
+        await this.requireProgram((body as { programID: string }).programID);
+      }
+      return change(current);
+    });
+    return toWire(updated);
   }
   async deleteEvent(_caller: Caller, id: string): Promise<WireObject> {
     return toWire(await this.storage.events.delete(id));

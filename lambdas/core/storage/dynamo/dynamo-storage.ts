@@ -326,7 +326,7 @@ export class DynamoStorage implements VtnStorage {
    * A retry after losing a race rewrites every entry: the winner may keep entries our first
    * attempt put with other copies, and no one else rewrites them.
    */
-  private async updateEvent(id: string, change: (current: VtnEvent) => VtnEvent): Promise<VtnEvent> {
+  private async updateEvent(id: string, change: (current: VtnEvent) => VtnEvent | Promise<VtnEvent>): Promise<VtnEvent> {
     let attempts = 0;
     let attemptedVersion = 0;
     let entries: Item[] = [];
@@ -345,10 +345,11 @@ export class DynamoStorage implements VtnStorage {
     };
     try {
       return await this.updateObject<VtnEvent>('EVENT', id, change, ['EVENT'], {
-        beforeWrite: async (_next, current, currentItem, nextItem) => {
+        // An event whose program is gone is gone too, whatever the change.
+        beforeChange: (current) => this.assertProgramVisible(current),
+        beforeWrite: async (_next, _current, currentItem, nextItem) => {
           // The previous attempt lost the race to the version just read: its entries follow that one.
           await takeBack(currentItem);
-          await this.assertProgramVisible(current);
           const attempt = randomUUID();
           pending = { attempt, lists: listsOf(nextItem), version: itemVersion(nextItem) };
           entries = await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0, attempt);
@@ -472,9 +473,11 @@ export class DynamoStorage implements VtnStorage {
   private async updateObject<T extends StoredObject>(
     objectType: StoredObjectType,
     id: string,
-    change: (current: T) => T,
+    change: (current: T) => T | Promise<T>,
     kinds: CachedKind[],
     hooks: {
+      /** Checks of the version read, before `change` runs; it throws to refuse the write. */
+      beforeChange?: (current: T) => Promise<void>;
       /** Checks before anything is claimed or written; it throws to refuse the write. */
       beforeWrite?: (next: T, current: T, currentItem: Item, nextItem: Item) => Promise<void>;
       afterWrite?: (written: Item, replaced: Item) => Promise<void>;
@@ -485,7 +488,8 @@ export class DynamoStorage implements VtnStorage {
       const item = await this.writes.read(objectType, id);
       if (!item) throw new NotFoundError(objectType, id);
       const current = fromItem<T>(item);
-      const next = change(current);
+      await hooks.beforeChange?.(current);
+      const next = await change(current);
       if (next.id !== id || next.objectType !== objectType) throw new Error('an update may not change id or objectType');
       const nextItem = toItem(next, itemVersion(item) + 1);
       await hooks.beforeWrite?.(next, current, item, nextItem);
