@@ -14,6 +14,18 @@ const BEGINNING_OF_TIME_VALUES = new Set(['0001-01-01', '0001-01-01T00:00:00']);
 const DURATION =
   /^(-?)P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)([DW]))?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 const MAX_FRACTION_DIGITS = 9;
+/** A date-time already as formatDateTime writes it: UTC, seconds below 60, a fraction without trailing zeros. */
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d(?:\.\d{0,8}[1-9])?Z$/;
+
+/**
+ * The polyfill takes tens of microseconds to write a date-time or a duration, and every object a
+ * request reads is parsed and written again. Values are immutable: the text of each is kept once
+ * known (for a canonical date-time, the text it was parsed from), and a duration text parsed before
+ * gives the same value back.
+ */
+const texts = new WeakMap<Temporal.ZonedDateTime | Temporal.Duration, string>();
+const durations = new Map<string, Temporal.Duration>();
+const MAX_KEPT_DURATIONS = 1000;
 
 /** "0001-01-01": an intervalPeriod.start meaning 'now' (User Guide 7.3). */
 export const BEGINNING_OF_TIME = Temporal.ZonedDateTime.from('0001-01-01T00:00:00+00:00[UTC]');
@@ -52,7 +64,9 @@ export function parseDateTime(value: unknown, field: string): Temporal.ZonedDate
   const fractionPart = fraction ? `.${fraction.slice(0, MAX_FRACTION_DIGITS)}` : '';
   const normalisedOffset = offset === 'z' || offset === 'Z' ? 'Z' : offset;
   try {
-    return Temporal.Instant.from(`${date}T${time}${fractionPart}${normalisedOffset}`).toZonedDateTimeISO('UTC');
+    const parsed = Temporal.Instant.from(`${date}T${time}${fractionPart}${normalisedOffset}`).toZonedDateTimeISO('UTC');
+    if (CANONICAL_UTC.test(value)) texts.set(parsed, value);
+    return parsed;
   } catch {
     throw InvalidInputError.field(field, `"${value}" is not a valid date-time`);
   }
@@ -64,9 +78,14 @@ export function parseDuration(value: unknown, field: string): Temporal.Duration 
   if (!DURATION.test(value)) {
     throw InvalidInputError.field(field, `"${value}" is not an ISO 8601 duration (e.g. PT1H, P1D, P9999Y)`);
   }
+  const known = durations.get(value);
+  if (known) return known;
   const trimmed = value.replace(/\.(\d{10,})S$/, (_, digits: string) => `.${digits.slice(0, MAX_FRACTION_DIGITS)}S`);
   try {
-    return Temporal.Duration.from(trimmed);
+    const parsed = Temporal.Duration.from(trimmed);
+    if (durations.size >= MAX_KEPT_DURATIONS) durations.clear();
+    durations.set(value, parsed);
+    return parsed;
   } catch {
     throw InvalidInputError.field(field, `"${value}" is outside the supported duration range`);
   }
@@ -74,7 +93,7 @@ export function parseDuration(value: unknown, field: string): Temporal.Duration 
 
 /** Canonical UTC with the shortest exact fraction, for object bodies. */
 export function formatDateTime(value: Temporal.ZonedDateTime): string {
-  return value.toInstant().toString();
+  return keptText(value, () => value.toInstant().toString());
 }
 
 /**
@@ -99,7 +118,13 @@ export function hasSortableYear(value: Temporal.ZonedDateTime): boolean {
 }
 
 export function formatDuration(value: Temporal.Duration): string {
-  return value.toString();
+  return keptText(value, () => value.toString());
+}
+
+function keptText<V extends Temporal.ZonedDateTime | Temporal.Duration>(value: V, write: () => string): string {
+  let text = texts.get(value);
+  if (text === undefined) texts.set(value, (text = write()));
+  return text;
 }
 
 export function nowUtc(): Temporal.ZonedDateTime {

@@ -83,3 +83,32 @@ describe('parseDuration', () => {
     expect(isUnbounded(parseDuration('P9998Y', 'd'))).toBe(false);
   });
 });
+
+describe('texts kept with parsed values', () => {
+  // What the polyfill itself writes, which the kept texts must match exactly.
+  const written = (value: string) => Temporal.Instant.from(value.replace(/\.(\d{9})\d+Z$/, '.$1Z')).toString();
+
+  it.each([
+    '2024-06-15T09:30:00Z',
+    '2024-06-15T09:30:00.5Z',
+    '2024-06-15T09:30:00.50Z',
+    '2024-06-15T09:30:00.000Z',
+    '2024-06-15T09:30:00.123456789Z',
+    '2024-06-15T09:30:00.1234567891Z',
+    '2016-12-31T23:59:60Z',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59.999999999Z',
+    '2024-06-15T09:30:00+00:00',
+  ])('a date-time parsed from %s is written as the polyfill writes it', (value) => {
+    expect(formatDateTime(parseDateTime(value, 'at'))).toBe(written(value));
+  });
+
+  it.each(['PT1H', 'P0D', 'PT1.500S', 'P1W', 'P1Y2M3DT4H5M6.7S', 'PT0S', 'P9999Y', '-PT15M', 'PT0.0000000001S'])(
+    'a duration parsed from %s is written as the polyfill writes it, the second time too',
+    (value) => {
+      const expected = Temporal.Duration.from(value.replace(/\.(\d{9})\d+S$/, '.$1S')).toString();
+      expect(formatDuration(parseDuration(value, 'd'))).toBe(expected);
+      expect(formatDuration(parseDuration(value, 'd'))).toBe(expected);
+    },
+  );
+});
