@@ -86,6 +86,7 @@ export class DynamoStorage implements VtnStorage {
   private readonly eventPageCache: TtlCache<VtnEvent[]>;
   private readonly grantCache: TtlCache<Grant>;
   private readonly venGrantCache: TtlCache<VenGrant[]>;
+  private readonly partitionReads = new Map<StoredObjectType, { generation: number; objects: Promise<StoredObject[]> }>();
   private readonly coherence: CacheCoherence;
   private readonly indexPropagation: IndexPropagation;
   private readonly writes: VersionedItems;
@@ -232,15 +233,30 @@ export class DynamoStorage implements VtnStorage {
     return this.wholePartition('PROGRAM', this.programCache);
   }
 
-  /** Every object of a type that is read and cached whole (programs, subscriptions). */
+  /**
+   * Every object of a type that is read and cached whole (programs, subscriptions). Reads under
+   * way share one: the init's priming and the first request, say, read the partition once. A read
+   * begun before the cache was last cleared is not shared.
+   */
   private async wholePartition<T extends StoredObject>(objectType: StoredObjectType, cache: TtlCache<T[]>): Promise<T[]> {
     await this.coherence.ensureFresh();
     const cached = cache.get('all');
     if (cached) return cached;
     const generation = cache.generation;
-    const objects = (await readPartition(this.gateway, objectType)).map((item) => fromItem<T>(item));
-    cache.set('all', objects, generation);
-    return objects;
+    const pending = this.partitionReads.get(objectType);
+    if (pending?.generation === generation) return pending.objects as Promise<T[]>;
+    const objects = readPartition(this.gateway, objectType).then((items) => {
+      const read = items.map((item) => fromItem<T>(item));
+      cache.set('all', read, generation);
+      return read;
+    });
+    const read = { generation, objects };
+    this.partitionReads.set(objectType, read);
+    try {
+      return await objects;
+    } finally {
+      if (this.partitionReads.get(objectType) === read) this.partitionReads.delete(objectType);
+    }
   }
 
   private async listPrograms(query: ProgramQuery): Promise<Program[]> {
