@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { entryPath, esbuildOptions } from '../lib/bundling';
+import { entryPath, esbuildOptions, FUNCTION_NODE_OPTIONS } from '../lib/bundling';
 import { percentile } from './stats';
 
 const BUILD_DIR = join(__dirname, '.build');
@@ -48,9 +48,17 @@ interface Run {
   firstRequestMs: number;
 }
 
+/** BENCH_COLD_START_PROFILE=<dir>: each fresh process writes a CPU profile there. */
+const PROFILE_DIR = process.env.BENCH_COLD_START_PROFILE;
+
 // Asynchronous: the embedded database the child talks to runs in this process.
 async function runFresh(bundlePath: string, event: unknown, env: NodeJS.ProcessEnv): Promise<Run> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['-e', RUNNER, bundlePath, JSON.stringify(event)], { env, encoding: 'utf8', timeout: 30_000 });
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=100'] : [];
+  // As Lambda starts a function: the stack's node options (source maps cost load time), and the
+  // variable Lambda sets during init, which lets entries start work there.
+  const lambdaEnv = { NODE_OPTIONS: FUNCTION_NODE_OPTIONS, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
+  const options = { env: { ...env, ...lambdaEnv }, encoding: 'utf8' as const, timeout: 30_000 };
+  const { stdout } = await promisify(execFile)(process.execPath, [...profile, '-e', RUNNER, bundlePath, JSON.stringify(event)], options);
   return JSON.parse(stdout) as Run;
 }
 
