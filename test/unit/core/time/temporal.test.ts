@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Temporal } from 'temporal-polyfill';
 import { InvalidInputError } from '../../../../lambdas/core/errors';
 import {
@@ -109,6 +110,31 @@ describe('texts kept with parsed values', () => {
       const expected = Temporal.Duration.from(value.replace(/\.(\d{9})\d+S$/, '.$1S')).toString();
       expect(formatDuration(parseDuration(value, 'd'))).toBe(expected);
       expect(formatDuration(parseDuration(value, 'd'))).toBe(expected);
+    },
+  );
+});
+
+describe('canonical UTC date-times, read without the polyfill parser', () => {
+  const earliest = Temporal.Instant.from('0000-01-01T00:00:00Z').epochNanoseconds;
+  const latest = Temporal.Instant.from('9999-12-31T23:59:59.999999999Z').epochNanoseconds;
+
+  it('read the same instant the parser reads, and write back the same text', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: earliest, max: latest }), (epochNanoseconds) => {
+        const text = Temporal.Instant.fromEpochNanoseconds(epochNanoseconds).toString();
+        const parsed = parseDateTime(text, 'at');
+        expect(parsed.epochNanoseconds).toBe(epochNanoseconds);
+        expect(parsed.timeZoneId).toBe('UTC');
+        expect(formatDateTime(parsed)).toBe(text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each(['2024-02-30T00:00:00Z', '2023-02-29T12:00:00Z', '2024-01-01T24:00:00Z', '2024-13-01T00:00:00Z', '2024-01-01T23:60:00Z'])(
+    'leave %s, which no calendar has, to the parser, which refuses it',
+    (value) => {
+      expect(() => parseDateTime(value, 'at')).toThrow(InvalidInputError);
     },
   );
 });
