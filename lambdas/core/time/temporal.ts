@@ -18,6 +18,13 @@ const MAX_FRACTION_DIGITS = 9;
 const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d(?:\.(\d{0,8}[1-9]))?Z$/;
 
 /**
+ * A duration already as the polyfill writes it: no zero or zero-led component, a fraction without
+ * trailing zeros. Durations are not balanced when written (PT90M stays PT90M).
+ */
+const CANONICAL_DURATION =
+  /^-?P(?=\d|T\d)(?:[1-9]\d*Y)?(?:[1-9]\d*M)?(?:[1-9]\d*[DW])?(?:T(?=\d)(?:[1-9]\d*H)?(?:[1-9]\d*M)?(?:(?:[1-9]\d*|0(?=\.))(?:\.\d*[1-9])?S)?)?$/;
+
+/**
  * The polyfill takes tens of microseconds to write a date-time or a duration, and every object a
  * request reads is parsed and written again. Values are immutable: the text of each is kept once
  * known (for a canonical date-time, the text it was parsed from), and a duration text parsed before
@@ -99,6 +106,8 @@ export function parseDuration(value: unknown, field: string): Temporal.Duration 
   const trimmed = value.replace(/\.(\d{10,})S$/, (_, digits: string) => `.${digits.slice(0, MAX_FRACTION_DIGITS)}S`);
   try {
     const parsed = Temporal.Duration.from(trimmed);
+    // Writing a duration is the slowest of the polyfill's steps on a fresh instance.
+    if (CANONICAL_DURATION.test(trimmed)) texts.set(parsed, trimmed);
     if (durations.size >= MAX_KEPT_DURATIONS) durations.clear();
     durations.set(value, parsed);
     return parsed;

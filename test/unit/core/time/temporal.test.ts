@@ -138,3 +138,28 @@ describe('canonical UTC date-times, read without the polyfill parser', () => {
     },
   );
 });
+
+describe('durations written as parsed', () => {
+  const number = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 999 }), fc.integer({ min: 1000, max: 4_000_000 }));
+  const part = (unit: string) => fc.option(number.map((value) => `${value}${unit}`), { nil: '' });
+  const seconds = fc.option(
+    fc.tuple(number, fc.option(fc.stringMatching(/^[0-9]{1,9}$/), { nil: undefined })).map(([whole, fraction]) => `${whole}${fraction === undefined ? '' : `.${fraction}`}S`),
+    { nil: '' },
+  );
+  const text = fc
+    .tuple(fc.boolean(), part('Y'), part('M'), fc.oneof(part('D'), part('W')), part('H'), part('M'), seconds)
+    .map(([negative, years, months, days, hours, minutes, secs]) => {
+      const time = `${hours}${minutes}${secs}`;
+      return `${negative ? '-' : ''}P${years}${months}${days}${time ? `T${time}` : ''}`;
+    })
+    .filter((value) => /\d/.test(value));
+
+  it('come back as the polyfill writes them, whatever form they were sent in', () => {
+    fc.assert(
+      fc.property(text, (value) => {
+        expect(formatDuration(parseDuration(value, 'd'))).toBe(Temporal.Duration.from(value).toString());
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
