@@ -1,18 +1,34 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { entryPath, esbuildOptions } from '../lib/bundling';
+import { entryPath, esbuildOptions, FUNCTION_NODE_OPTIONS } from '../lib/bundling';
 import { percentile } from './stats';
 
 const BUILD_DIR = join(__dirname, '.build');
 
+/**
+ * BENCH_COLD_START_BASELINE=<another checkout, with its node_modules>: its bundles are measured too,
+ * each run beside one of ours, so that a before and after share the machine's conditions.
+ */
+const BASELINE_DIR = process.env.BENCH_COLD_START_BASELINE;
+
 /** Bundles an entry as the CDK stack does (NodejsFunction's esbuild options); returns its path. */
-async function bundle(name: string, entry: string): Promise<string> {
+async function bundle(name: string, entry: string, options = esbuildOptions): Promise<string> {
   const outfile = join(BUILD_DIR, name, 'index.js');
-  await build({ ...esbuildOptions(entry), outfile, logLevel: 'silent' });
+  await build({ ...options(entry), outfile, logLevel: 'silent' });
   return outfile;
+}
+
+/** The baseline's bundle of an entry, made with the baseline's own bundling settings; undefined if it has no such entry. */
+async function baselineBundle(name: string, entry: string): Promise<string | undefined> {
+  if (!BASELINE_DIR) return undefined;
+  const baselineEntry = name === 'noop' ? entry : join(BASELINE_DIR, 'lambdas', `${name}.ts`);
+  if (!existsSync(baselineEntry)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { esbuildOptions: baselineOptions } = require(join(BASELINE_DIR, 'lib', 'bundling')) as { esbuildOptions: typeof esbuildOptions };
+  return bundle(join('baseline', name), baselineEntry, baselineOptions);
 }
 
 /** A fresh Node process loads the bundle and serves one request; times are from process start. */
@@ -25,7 +41,8 @@ handler(event, { getRemainingTimeInMillis: () => 10000, awsRequestId: 'cold', in
   const done = performance.now();
   // A refused connection (the IoT authorizer) counts as a failure too.
   const failures = (result.batchItemFailures ?? []).length + (result.isAuthenticated === false ? 1 : 0);
-  process.stdout.write(JSON.stringify({ status: result.statusCode ?? 200, failures, processStartMs: t0, loadMs: loaded - t0, firstRequestMs: done - loaded, totalMs: done }));
+  const cpu = process.cpuUsage();
+  process.stdout.write(JSON.stringify({ status: result.statusCode ?? 200, failures, processStartMs: t0, loadMs: loaded - t0, firstRequestMs: done - loaded, totalMs: done, cpuMs: (cpu.user + cpu.system) / 1000 }));
   // Keep-alive sockets would hold the process open.
   process.exit(0);
 });
@@ -37,6 +54,10 @@ export interface ColdStart {
   coldStartMs: number;
   loadMs: number;
   firstRequestMs: number;
+  /** CPU time the process spent until its first response: less moved by other work on the machine. */
+  cpuMs: number;
+  /** The same, of BENCH_COLD_START_BASELINE's bundle, when given. */
+  baseline?: ColdStart;
 }
 
 interface Run {
@@ -46,11 +67,20 @@ interface Run {
   totalMs: number;
   loadMs: number;
   firstRequestMs: number;
+  cpuMs: number;
 }
+
+/** BENCH_COLD_START_PROFILE=<dir>: each fresh process writes a CPU profile there. */
+const PROFILE_DIR = process.env.BENCH_COLD_START_PROFILE;
 
 // Asynchronous: the embedded database the child talks to runs in this process.
 async function runFresh(bundlePath: string, event: unknown, env: NodeJS.ProcessEnv): Promise<Run> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['-e', RUNNER, bundlePath, JSON.stringify(event)], { env, encoding: 'utf8', timeout: 30_000 });
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=100'] : [];
+  // As Lambda starts a function: the stack's node options (source maps cost load time), and the
+  // variable Lambda sets during init, which lets entries start work there.
+  const lambdaEnv = { NODE_OPTIONS: FUNCTION_NODE_OPTIONS, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
+  const options = { env: { ...env, ...lambdaEnv }, encoding: 'utf8' as const, timeout: 30_000 };
+  const { stdout } = await promisify(execFile)(process.execPath, [...profile, '-e', RUNNER, bundlePath, JSON.stringify(event)], options);
   return JSON.parse(stdout) as Run;
 }
 
@@ -69,19 +99,32 @@ export async function measureColdStarts(
   ];
   const results: Record<string, ColdStart> = {};
   for (const target of targets) {
-    const bundlePath = await bundle(target.name, target.entry);
-    const samples: Run[] = [];
+    const ours = await bundle(target.name, target.entry);
+    const bundles = [ours, await baselineBundle(target.name, target.entry)];
+    const samples: Run[][] = [[], []];
     for (let run = 0; run < runs; run++) {
-      const sample = await runFresh(bundlePath, target.event, env);
-      if (sample.status >= 400 || sample.failures > 0) throw new Error(`${target.name} failed its first request`);
-      samples.push(sample);
+      // Alternating which goes first, so neither always meets the other's leftovers.
+      for (const which of run % 2 === 0 ? [0, 1] : [1, 0]) {
+        const bundlePath = bundles[which];
+        if (!bundlePath) continue;
+        const sample = await runFresh(bundlePath, target.event, env);
+        if (sample.status >= 400 || sample.failures > 0) throw new Error(`${target.name}${which ? ' (baseline)' : ''} failed its first request`);
+        samples[which].push(sample);
+      }
     }
-    results[target.name] = {
-      bundleBytes: statSync(bundlePath).size,
-      coldStartMs: percentile(samples.map((sample) => sample.totalMs), 50),
-      loadMs: percentile(samples.map((sample) => sample.loadMs), 50),
-      firstRequestMs: percentile(samples.map((sample) => sample.firstRequestMs), 50),
-    };
+    const baseline = bundles[1] && summary(bundles[1], samples[1]);
+    results[target.name] = { ...summary(ours, samples[0]), ...(baseline ? { baseline } : {}) };
   }
   return results;
+}
+
+function summary(bundlePath: string, samples: Run[]): ColdStart {
+  const median = (figure: (sample: Run) => number) => percentile(samples.map(figure), 50);
+  return {
+    bundleBytes: statSync(bundlePath).size,
+    coldStartMs: median((sample) => sample.totalMs),
+    loadMs: median((sample) => sample.loadMs),
+    firstRequestMs: median((sample) => sample.firstRequestMs),
+    cpuMs: median((sample) => sample.cpuMs),
+  };
 }

@@ -10,7 +10,7 @@ import type { Program } from '../lambdas/core/openadr/types';
 import { dynamoClient, resetRuntime, storageFor } from '../lambdas/core/runtime';
 import { ensureTable } from '../lambdas/core/storage/dynamo/ensure-table';
 import { toItem } from '../lambdas/core/storage/dynamo/item-codec';
-import { BASE_PATH } from '../lambdas/routes';
+import { BASE_PATH, RESOURCES } from '../lambdas/routes';
 import { invokeApi, routeRequest, type ApiRequest } from '../local/api-gateway';
 import { localDynamoClient, startEmbeddedDynamo } from '../local/embedded-dynamodb';
 import { measureColdStarts } from './cold-start';
@@ -52,6 +52,20 @@ const VENS = setting('BENCH_VENS', 1_000);
 const REPORTS = setting('BENCH_REPORTS', 35_000);
 const MQTT_MESSAGES = setting('BENCH_MQTT_MESSAGES', 5_000);
 const MQTT_CHANGES = setting('BENCH_MQTT_CHANGES', 50);
+
+/** The parts of the benchmark, in the order they run; `npm run bench -- <part>...` runs only those named. */
+const SECTIONS = ['hot-paths', 'scale', 'vens', 'reports', 'query-cost', 'coherence', 'webhooks', 'mqtt', 'faults', 'cold-starts'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function chosenSections(args: string[]): Set<Section> {
+  const unknown = args.filter((arg) => !(SECTIONS as readonly string[]).includes(arg));
+  if (unknown.length > 0) throw new Error(`unknown benchmark part ${unknown.join(', ')}; the parts are ${SECTIONS.join(', ')}`);
+  return new Set(args.length > 0 ? (args as Section[]) : SECTIONS);
+}
+
+const sections = chosenSections(process.argv.slice(2));
+/** A partial run must not pass for a full one: its figures go beside results.json, not into it. */
+const RESULTS_FILE = sections.size === SECTIONS.length ? 'results.json' : 'results.local.json';
 
 const results: Record<string, number> = {};
 /** A BL client's token: every request carries one, and is verified, as in AWS. */
@@ -340,6 +354,50 @@ function programUpdatedStreamEvent(programID: string) {
   return { Records: [{ eventSource: 'aws:dynamodb', eventName: 'MODIFY', dynamodb: { SequenceNumber: '1', NewImage: toItem(program, 2) } }] };
 }
 
+/**
+ * Cold starts of every API entry of the route table (a GET of its first path, or of the request
+ * named here) and of the webhook notifier, each bundled as the stack bundles it.
+ */
+async function coldStarts(tableName: string, data: DataSet): Promise<void> {
+  const firstRequests: Record<string, string> = {
+    events: `/events?programID=${data.programIDs[0]}`,
+    // The token route needs a client secret and KMS; the key set loads the same modules.
+    auth: '/.well-known/jwks.json',
+    // The page's largest file: Swagger UI's script, 1.7 MB of the bundle's text.
+    docs: '/docs/swagger-ui-bundle.js',
+  };
+  const http = (path: string) => routeRequest({ method: 'GET', url: `${BASE_PATH}${path}`, headers: authorization }).event;
+  const measured = await measureColdStarts(
+    [
+      ...RESOURCES.map(({ name, paths }) => ({ name, event: http(firstRequests[name] ?? paths[0]) })),
+      { name: 'webhooks', event: programUpdatedStreamEvent(data.programIDs[0]) },
+      // A VEN's MQTT connection, as IoT Core sends it: the token verified and its ven looked up.
+      { name: 'mqtt-authorizer', event: mqttConnection(benchVenClient(1), (await bearer('VEN', benchVenClient(1))).authorization.replace(/^Bearer /, '')) },
+    ],
+    {
+      ...process.env,
+      TABLE_NAME: tableName,
+      VTN_WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_RETRY_QUEUE_URL: 'http://127.0.0.1:1/unused-retry-queue',
+      WEBHOOK_DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/unused-dead-letter-queue',
+      // As the stack configures them: the public key in the environment, KMS named (never called here).
+      VTN_TOKEN_PUBLIC_KEY: createPublicKey(useTestSigningKey()).export({ format: 'der', type: 'spki' }).toString('base64'),
+      VTN_TOKEN_KMS_KEY_ID: 'arn:aws:kms:local:000000000000:key/unused',
+    },
+    COLD_START_RUNS,
+  );
+  for (const [name, { baseline, ...cold }] of Object.entries(measured)) {
+    for (const [prefix, figures] of [[name, cold], [`${name}_baseline`, baseline]] as const) {
+      if (!figures) continue;
+      record(`${prefix}_bundle_bytes`, figures.bundleBytes);
+      record(`${prefix}_cold_start_ms`, figures.coldStartMs);
+      record(`${prefix}_cold_load_ms`, figures.loadMs);
+      record(`${prefix}_cold_first_request_ms`, figures.firstRequestMs);
+      record(`${prefix}_cold_cpu_ms`, figures.cpuMs);
+    }
+  }
+}
+
 function printTable(): void {
   const header = ['request', 'p50 ms', 'p99 ms', 'DynamoDB req', 'read units', 'write units'];
   const rows = [header, ...table];
@@ -369,65 +427,57 @@ async function main(): Promise<void> {
       seeded.push({ ...target, data: await seed(client, target.tableName, { ...SIZE, events: target.events }, receiver.url) });
     }
     const [smallData, largeData] = seeded;
-    process.stdout.write(`seeding ${VENS} vens in each table and ${REPORTS} reports of one VEN in the large one...\n`);
-    for (const { tableName } of [small, large]) {
-      process.env.TABLE_NAME = tableName;
-      await seedVens(storageFor(readConfig(), client), VENS);
+    // The MQTT authorizer's cold start looks up a seeded ven.
+    if (sections.has('vens') || sections.has('reports') || sections.has('cold-starts')) {
+      process.stdout.write(`seeding ${VENS} vens in each table and ${REPORTS} reports of one VEN in the large one...\n`);
+      for (const { tableName } of [small, large]) {
+        process.env.TABLE_NAME = tableName;
+        await seedVens(storageFor(readConfig(), client), VENS);
+      }
+      if (sections.has('reports')) await seedReports(client, large.tableName, largeData.data, benchVenClient(1), REPORTS);
     }
-    await seedReports(client, large.tableName, largeData.data, benchVenClient(1), REPORTS);
     record('seed_seconds', (performance.now() - startedAt) / 1000);
 
-    process.stdout.write(`hot paths on ${SIZE.events} events (${ITERATIONS} requests each; writes half that)...\n`);
-    await hotPaths(large.tableName, largeData.data);
-    process.stdout.write('scale: the same queries on both tables, caches off...\n');
-    await scale([smallData, largeData]);
-    process.stdout.write(`a VEN's lists: ${VENS} vens; the same queries on both tables...\n`);
-    await venPaths([smallData, largeData]);
-    process.stdout.write(`reports: ${REPORTS} of one VEN...\n`);
-    await reportPaths(large.tableName, largeData.data);
-    process.stdout.write(`query cost on ${SIZE.events} events of history, caches off...\n`);
-    const history = await measureQueryCost(client, { events: SIZE.events, iterations: Math.max(4, Math.floor(ITERATIONS / 10)), measure, useColdRuntime: (tableName) => useRuntime(tableName, 'cold') });
-    record('history_ended_share', history.endedShare);
-    process.stdout.write('coherence between two instances...\n');
-    await coherence(database.endpoint, large.tableName);
-    process.stdout.write(`webhooks: ${WEBHOOK_CHANGES} event creations against ${SIZE.subscriptions} subscriptions...\n`);
-    await webhooks(database.endpoint, large.tableName, largeData.data, receiver);
-    process.stdout.write(`mqtt: ${MQTT_MESSAGES} messages through the embedded broker; the notifier over ${VENS} vens, ${MQTT_CHANGES} changes each...\n`);
-    await mqttPaths(database.endpoint);
-    process.stdout.write('faults: a mixed workload on two instances, DynamoDB healthy and faulting...\n');
-    for (const [metric, value] of Object.entries(await measureFaults(database.endpoint))) record(metric, value);
-    process.stdout.write('cold starts of the deployed bundles...\n');
-    const http = (url: string) => routeRequest({ method: 'GET', url: `${BASE_PATH}${url}`, headers: authorization }).event;
-    const coldStarts = await measureColdStarts(
-      [
-        { name: 'programs', event: http('/programs') },
-        { name: 'events', event: http(`/events?programID=${largeData.data.programIDs[0]}`) },
-        { name: 'subscriptions', event: http('/subscriptions?limit=10') },
-        { name: 'notifiers', event: http('/notifiers') },
-        { name: 'auth', event: http('/.well-known/jwks.json') },
-        // The page's largest file: Swagger UI's script, 1.7 MB of the bundle's text.
-        { name: 'docs', event: http('/docs/swagger-ui-bundle.js') },
-        { name: 'webhooks', event: programUpdatedStreamEvent(largeData.data.programIDs[0]) },
-        // A VEN's MQTT connection, as IoT Core sends it: the token verified and its ven looked up.
-        { name: 'mqtt-authorizer', event: mqttConnection(benchVenClient(1), (await bearer('VEN', benchVenClient(1))).authorization.replace(/^Bearer /, '')) },
-      ],
-      {
-        ...process.env,
-        TABLE_NAME: large.tableName,
-        VTN_WEBHOOK_ALLOW_PRIVATE: 'true',
-        WEBHOOK_RETRY_QUEUE_URL: 'http://127.0.0.1:1/unused-retry-queue',
-        WEBHOOK_DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/unused-dead-letter-queue',
-        // As the stack configures them: the public key in the environment, KMS named (never called here).
-        VTN_TOKEN_PUBLIC_KEY: createPublicKey(useTestSigningKey()).export({ format: 'der', type: 'spki' }).toString('base64'),
-        VTN_TOKEN_KMS_KEY_ID: 'arn:aws:kms:local:000000000000:key/unused',
-      },
-      COLD_START_RUNS,
-    );
-    for (const [name, cold] of Object.entries(coldStarts)) {
-      record(`${name}_bundle_bytes`, cold.bundleBytes);
-      record(`${name}_cold_start_ms`, cold.coldStartMs);
-      record(`${name}_cold_load_ms`, cold.loadMs);
-      record(`${name}_cold_first_request_ms`, cold.firstRequestMs);
+    if (sections.has('hot-paths')) {
+      process.stdout.write(`hot paths on ${SIZE.events} events (${ITERATIONS} requests each; writes half that)...\n`);
+      await hotPaths(large.tableName, largeData.data);
+    }
+    if (sections.has('scale')) {
+      process.stdout.write('scale: the same queries on both tables, caches off...\n');
+      await scale([smallData, largeData]);
+    }
+    if (sections.has('vens')) {
+      process.stdout.write(`a VEN's lists: ${VENS} vens; the same queries on both tables...\n`);
+      await venPaths([smallData, largeData]);
+    }
+    if (sections.has('reports')) {
+      process.stdout.write(`reports: ${REPORTS} of one VEN...\n`);
+      await reportPaths(large.tableName, largeData.data);
+    }
+    if (sections.has('query-cost')) {
+      process.stdout.write(`query cost on ${SIZE.events} events of history, caches off...\n`);
+      const history = await measureQueryCost(client, { events: SIZE.events, iterations: Math.max(4, Math.floor(ITERATIONS / 10)), measure, useColdRuntime: (tableName) => useRuntime(tableName, 'cold') });
+      record('history_ended_share', history.endedShare);
+    }
+    if (sections.has('coherence')) {
+      process.stdout.write('coherence between two instances...\n');
+      await coherence(database.endpoint, large.tableName);
+    }
+    if (sections.has('webhooks')) {
+      process.stdout.write(`webhooks: ${WEBHOOK_CHANGES} event creations against ${SIZE.subscriptions} subscriptions...\n`);
+      await webhooks(database.endpoint, large.tableName, largeData.data, receiver);
+    }
+    if (sections.has('mqtt')) {
+      process.stdout.write(`mqtt: ${MQTT_MESSAGES} messages through the embedded broker; the notifier over ${VENS} vens, ${MQTT_CHANGES} changes each...\n`);
+      await mqttPaths(database.endpoint);
+    }
+    if (sections.has('faults')) {
+      process.stdout.write('faults: a mixed workload on two instances, DynamoDB healthy and faulting...\n');
+      for (const [metric, value] of Object.entries(await measureFaults(database.endpoint))) record(metric, value);
+    }
+    if (sections.has('cold-starts')) {
+      process.stdout.write('cold starts of the deployed bundles...\n');
+      await coldStarts(large.tableName, largeData.data);
     }
   } finally {
     resetRuntime();
@@ -443,7 +493,7 @@ async function main(): Promise<void> {
   for (const [metric, value] of Object.entries(results)) {
     if (!table.some((row) => metric.startsWith(`${row[0]}_`))) process.stdout.write(`${metric.padEnd(width)}  ${value}\n`);
   }
-  const file = join(__dirname, 'results.json');
+  const file = join(__dirname, RESULTS_FILE);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\nwrote ${file}\n`);
 }

@@ -3,6 +3,7 @@ import { PUBLIC } from './core/auth/scopes';
 import { httpHandler, NOT_CACHED, ok, type RouteTable } from './core/http/router';
 import { tokenRequest } from './core/http/token-request';
 import { logger } from './core/logger';
+import { primeDuringInit } from './core/priming';
 
 /**
  * The VTN as its own OAuth2 authorization server: where the token endpoint is, the client
@@ -17,3 +18,4 @@ export const authRoutes: RouteTable = {
 };
 
 export const handler = httpHandler(authRoutes, logger());
+primeDuringInit(tokenService);

@@ -1,9 +1,11 @@
+import { primeAuthentication } from './core/auth/authentication';
 import { booleanParam, dateTimeParam, PAGE_PARAMS, repeatedParam, stringParam } from './core/http/query';
 import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { objectID, target } from './core/openadr/validation';
 import { logger } from './core/logger';
+import { primeDuringInit } from './core/priming';
 import type { VtnOperations } from './core/operations/operations';
-import { vtn } from './core/runtime';
+import { primeStorage, vtn } from './core/runtime';
 
 const EVENT_SEARCH = {
   ...PAGE_PARAMS,
@@ -31,3 +33,4 @@ export function eventRoutes(vtn: () => VtnOperations): RouteTable {
 }
 
 export const handler = httpHandler(eventRoutes(vtn), logger());
+primeDuringInit(primeStorage, primeAuthentication);

@@ -1,7 +1,9 @@
+import { primeAuthentication } from './core/auth/authentication';
 import { httpHandler, ok, type HttpRequest, type RouteTable } from './core/http/router';
 import { logger } from './core/logger';
 import { mqttBinding } from './core/notifications/mqtt/binding';
 import type { NotifierTopics, TopicsResponse } from './core/operations/notifier-topics';
+import { primeDuringInit } from './core/priming';
 
 type TopicsOf = (topics: NotifierTopics, request: HttpRequest) => Promise<TopicsResponse>;
 
@@ -42,3 +44,4 @@ function withMqtt() {
 const instanceTopics = async () => (await import('./core/runtime')).notifierTopics();
 
 export const handler = httpHandler(notifierRoutes(instanceTopics), logger());
+primeDuringInit(primeAuthentication);

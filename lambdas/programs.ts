@@ -1,9 +1,11 @@
+import { primeAuthentication } from './core/auth/authentication';
 import { PAGE_PARAMS, repeatedParam } from './core/http/query';
 import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { target } from './core/openadr/validation';
 import { logger } from './core/logger';
+import { primeDuringInit } from './core/priming';
 import type { VtnOperations } from './core/operations/operations';
-import { vtn } from './core/runtime';
+import { primeStorage, vtn } from './core/runtime';
 
 const PROGRAM_SEARCH = { ...PAGE_PARAMS, targets: repeatedParam(target) };
 
@@ -23,3 +25,4 @@ export function programRoutes(vtn: () => VtnOperations): RouteTable {
 }
 
 export const handler = httpHandler(programRoutes(vtn), logger());
+primeDuringInit(primeStorage, primeAuthentication);

@@ -1,9 +1,11 @@
+import { primeAuthentication } from './core/auth/authentication';
 import { PAGE_PARAMS, stringParam } from './core/http/query';
 import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { clientName, objectID } from './core/openadr/validation';
 import { logger } from './core/logger';
+import { primeDuringInit } from './core/priming';
 import type { VtnOperations } from './core/operations/operations';
-import { vtn } from './core/runtime';
+import { primeStorage, vtn } from './core/runtime';
 
 const REPORT_SEARCH = { ...PAGE_PARAMS, programID: stringParam(objectID), eventID: stringParam(objectID), clientName: stringParam(clientName) };
 
@@ -23,3 +25,4 @@ export function reportRoutes(vtn: () => VtnOperations): RouteTable {
 }
 
 export const handler = httpHandler(reportRoutes(vtn), logger());
+primeDuringInit(primeStorage, primeAuthentication);

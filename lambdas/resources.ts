@@ -1,9 +1,11 @@
+import { primeAuthentication } from './core/auth/authentication';
 import { PAGE_PARAMS, repeatedParam, stringParam } from './core/http/query';
 import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { objectID, resourceName, target } from './core/openadr/validation';
 import { logger } from './core/logger';
+import { primeDuringInit } from './core/priming';
 import type { VtnOperations } from './core/operations/operations';
-import { vtn } from './core/runtime';
+import { primeStorage, vtn } from './core/runtime';
 
 const RESOURCE_SEARCH = { ...PAGE_PARAMS, venID: stringParam(objectID), resourceName: stringParam(resourceName), targets: repeatedParam(target) };
 
@@ -23,3 +25,4 @@ export function resourceRoutes(vtn: () => VtnOperations): RouteTable {
 }
 
 export const handler = httpHandler(resourceRoutes(vtn), logger());
+primeDuringInit(primeStorage, primeAuthentication);

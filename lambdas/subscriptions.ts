@@ -1,10 +1,12 @@
+import { primeAuthentication } from './core/auth/authentication';
 import { PAGE_PARAMS, repeatedParam, stringParam } from './core/http/query';
 import { created, httpHandler, ok, type RouteTable } from './core/http/router';
 import { OBJECT_TYPES } from './core/openadr/types';
 import { clientName, objectID, oneOfValues } from './core/openadr/validation';
 import { logger } from './core/logger';
+import { primeDuringInit } from './core/priming';
 import type { VtnOperations } from './core/operations/operations';
-import { vtn } from './core/runtime';
+import { primeStorage, vtn } from './core/runtime';
 
 const SUBSCRIPTION_SEARCH = {
   ...PAGE_PARAMS,
@@ -29,3 +31,4 @@ export function subscriptionRoutes(vtn: () => VtnOperations): RouteTable {
 }
 
 export const handler = httpHandler(subscriptionRoutes(vtn), logger());
+primeDuringInit(primeStorage, primeAuthentication);

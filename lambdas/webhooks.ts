@@ -7,7 +7,8 @@ import type { Delivery } from './core/notifications/change';
 import { withDeadline } from './core/deadline';
 import { logger } from './core/logger';
 import { metrics } from './core/metrics';
-import { vtnConfig, vtnStorage } from './core/runtime';
+import { primeDuringInit } from './core/priming';
+import { primeStorage, vtnConfig, vtnStorage } from './core/runtime';
 import type { VtnStorage } from './core/storage/port';
 
 /**
@@ -69,3 +70,6 @@ async function handleRecords(event: DynamoDBStreamEvent | SQSEvent, context?: Co
   ));
   return { batchItemFailures: failures.filter((failure) => failure !== undefined) };
 }
+
+// A change's first delivery reads the subscriptions, and the programs for privacy.
+primeDuringInit(primeStorage, () => vtnStorage().subscriptions.all());

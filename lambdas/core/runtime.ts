@@ -116,6 +116,14 @@ export function dynamoClient(): DynamoDBClient {
   return runtime().client;
 }
 
+/**
+ * What most first requests of a storage entry read: the cache versions and the programs (cached
+ * for the instance). Opens the connection to DynamoDB and runs the SDK's first-request setup.
+ */
+export function primeStorage(): Promise<unknown> {
+  return vtnStorage().programs.list({ skip: 0, limit: 1 });
+}
+
 /** Forgets the module-scope state; the next request builds it again from the environment. */
 export function resetRuntime(): void {
   current = undefined;

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { isBuiltin } from 'node:module';
 import { TABLE_LAYOUT } from '../../lambdas/core/storage/dynamo/table-layout';
 import { BASE_PATH, RESOURCES } from '../../lambdas/routes';
-import { entryPath, esbuildOptions } from '../../lib/bundling';
+import { entryPath, esbuildOptions, FUNCTION_NODE_OPTIONS } from '../../lib/bundling';
 import { ContextError, vtnStackProps } from '../../lib/context';
 import { VtnStack, type VtnStackProps } from '../../lib/vtn-stack';
 
@@ -316,6 +316,15 @@ describe('the first deploy and after', () => {
       const swaggerUi = Object.keys(metafile.inputs).filter((input) => /swagger-ui-dist\/swagger-ui(-bundle\.js|\.css)$/.test(input));
       expect({ entry, swaggerUi: swaggerUi.length }).toEqual({ entry, swaggerUi: entry === 'docs' ? 2 : 0 });
     }
+  });
+
+  test('source maps carry mappings but no sources, and the functions load them with the options the benchmark uses', async () => {
+    const { outputFiles } = await build({ ...esbuildOptions(entryPath('events')), outfile: 'index.js', write: false, logLevel: 'silent' });
+    const map = JSON.parse(outputFiles.find((file) => file.path.endsWith('.map'))!.text);
+    expect(map.mappings.length).toBeGreaterThan(0);
+    expect(map.sourcesContent ?? []).toEqual([]);
+    const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }));
+    expect(new Set(functions.map((fn) => fn.Properties.Environment.Variables.NODE_OPTIONS))).toEqual(new Set([FUNCTION_NODE_OPTIONS]));
   });
 
   test('the notifier has no reserved concurrency unless configured; with it, the retry queue may use half', () => {

@@ -18,6 +18,12 @@ export const authenticate: Authenticator = async (authorization) => {
   return built ? built.verify(authorization) : ANONYMOUS;
 };
 
+/** Builds the verifier (imports the key) ahead of the first request; its failure is that request's. */
+export async function primeAuthentication(): Promise<void> {
+  verifier ??= buildVerifier();
+  await verifier;
+}
+
 async function buildVerifier(): Promise<TokenVerifier | undefined> {
   const { auth } = readConfig();
   return auth.enabled ? new TokenVerifier(auth, await publicTokenKey(auth)) : undefined;

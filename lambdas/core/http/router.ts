@@ -7,6 +7,7 @@ import { InsufficientScopeError, InvalidInputError, OAuthError, PayloadTooLargeE
 import type { Caller } from '../operations/operations';
 import { objectID, validate } from '../openadr/validation';
 import { BASE_PATH } from '../../routes';
+import { jsonText } from '../json-text';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
 import { parseJson } from './json-body';
@@ -198,7 +199,7 @@ function bodyText(event: Event): string {
 }
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Result {
-  return { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+  return { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: jsonText(body) };
 }
 
 /** The absolute URL of the request, for a problem's `instance`. */

@@ -1,9 +1,10 @@
 import { Temporal } from 'temporal-polyfill';
 import { SCOPES, type Role, type Scope } from '../auth/scopes';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
+import { withJsonText } from '../json-text';
 import { callbackUrlProblem } from '../notifications/address-policy';
 import { grantedOnly } from '../openadr/targets';
-import { EVENT_PROGRAM, SUBSCRIBER_ROLE, type ObjectByType, type Resource, type StoredObject, type StoredObjectType, type Subscription, type Ven } from '../openadr/types';
+import { EVENT_PROGRAM, SUBSCRIBER_ROLE, type ObjectByType, type Resource, type StoredObject, type StoredObjectType, type Subscription, type Ven, type VtnEvent } from '../openadr/types';
 import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/validation';
 import type { EventQuery, Grant, ProgramQuery, ReportQuery, ResourceQuery, SubscriptionQuery, VenQuery, VtnStorage } from '../storage/port';
 import { SORTABLE_RANGE } from '../time/temporal';
@@ -40,6 +41,13 @@ export interface OperationsOptions {
  * and events its grant reaches.
  */
 export class VtnOperations {
+  /**
+   * The wire form of each event page storage has cached, per view of it (a BL's; a VEN's by its
+   * granted targets, which decide what it is shown), with its JSON text. Kept as long as storage
+   * keeps the page: a refilled page is another array, so it is shown afresh.
+   */
+  private readonly shownPages = new WeakMap<readonly VtnEvent[], Map<string, readonly WireObject[]>>();
+
   constructor(
     private readonly storage: VtnStorage,
     private readonly options: OperationsOptions,
@@ -71,7 +79,7 @@ export class VtnOperations {
     return toWire(await this.storage.programs.delete(id));
   }
 
-  async listEvents(caller: Caller, { active, dateStart, dateEnd, ...query }: EventSearch): Promise<WireObject[]> {
+  async listEvents(caller: Caller, { active, dateStart, dateEnd, ...query }: EventSearch): Promise<readonly WireObject[]> {
     const { compare } = Temporal.ZonedDateTime;
     if (dateStart && dateEnd && compare(dateStart, dateEnd) > 0) throw InvalidInputError.field('dateEnd', 'must not be before dateStart');
     // Storage sees only bounds inside SORTABLE_RANGE, where every event starts: clamped, or no query at all.
@@ -86,7 +94,17 @@ export class VtnOperations {
     const targets = narrowedTargets(query.targets, audience);
     if (targets?.length === 0) return [];
     const activeAt = active ? Temporal.Now.instant() : undefined;
-    return (await this.storage.events.list({ ...query, ...range, targets, activeAt, audience })).map((event) => shownTo(reader, 'EVENT', toWire(event)));
+    return this.shownPage(reader, await this.storage.events.list({ ...query, ...range, targets, activeAt, audience }));
+  }
+
+  /** An event page as `reader` sees it, made once per view of each page storage returns. */
+  private shownPage(reader: Reader, page: readonly VtnEvent[]): readonly WireObject[] {
+    const view = reader.role === 'BL' ? 'BL' : JSON.stringify([...new Set(reader.grant?.targets ?? [])].sort());
+    let views = this.shownPages.get(page);
+    if (!views) this.shownPages.set(page, (views = new Map()));
+    let shown = views.get(view);
+    if (!shown) views.set(view, (shown = withJsonText(page.map((event) => shownTo(reader, 'EVENT', toWire(event))))));
+    return shown;
   }
   async getEvent(caller: Caller, id: string): Promise<WireObject> {
     const reader = await this.readerOf(caller);
@@ -101,11 +119,17 @@ export class VtnOperations {
     await this.requireProgram(event.programID);
     return toWire(await this.storage.events.create(event));
   }
+  /** The event is read once: storage finds it (or 404) before the body is checked. */
   async updateEvent(_caller: Caller, id: string, body: unknown): Promise<WireObject> {
-    await this.storage.events.get(id);
-    const change = replacement('EVENT', eventRequest, body);
-    await this.requireProgram((body as { programID: string }).programID);
-    return toWire(await this.storage.events.update(id, change));
+    let change: ((current: VtnEvent) => VtnEvent) | undefined;
+    const updated = await this.storage.events.update(id, async (current) => {
+      if (!change) {
+        change = replacement('EVENT', eventRequest, body);
+        await this.requireProgram((body as { programID: string }).programID);
+      }
+      return change(current);
+    });
+    return toWire(updated);
   }
   async deleteEvent(_caller: Caller, id: string): Promise<WireObject> {
     return toWire(await this.storage.events.delete(id));

@@ -14,9 +14,10 @@ export interface ObjectStore<T, Query> {
   create(object: T): Promise<T>;
   /**
    * Applies `change` to the current object and writes the result only if nobody else wrote in
-   * between (retrying on contention). A missing object is NotFoundError; never resurrects one.
+   * between (retrying on contention). A missing object is NotFoundError, found before `change`
+   * runs (which may throw to refuse the write); never resurrects one.
    */
-  update(id: string, change: (current: T) => T): Promise<T>;
+  update(id: string, change: (current: T) => T | Promise<T>): Promise<T>;
   /**
    * Returns the deleted object; a missing one is NotFoundError. `expect` sees the version about to
    * be deleted (each one, should it change meanwhile) and may throw to refuse the delete.

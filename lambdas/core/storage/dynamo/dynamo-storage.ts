@@ -86,6 +86,7 @@ export class DynamoStorage implements VtnStorage {
   private readonly eventPageCache: TtlCache<VtnEvent[]>;
   private readonly grantCache: TtlCache<Grant>;
   private readonly venGrantCache: TtlCache<VenGrant[]>;
+  private readonly partitionReads = new Map<StoredObjectType, { generation: number; objects: Promise<StoredObject[]> }>();
   private readonly coherence: CacheCoherence;
   private readonly indexPropagation: IndexPropagation;
   private readonly writes: VersionedItems;
@@ -232,15 +233,30 @@ export class DynamoStorage implements VtnStorage {
     return this.wholePartition('PROGRAM', this.programCache);
   }
 
-  /** Every object of a type that is read and cached whole (programs, subscriptions). */
+  /**
+   * Every object of a type that is read and cached whole (programs, subscriptions). Reads under
+   * way share one: the init's priming and the first request, say, read the partition once. A read
+   * begun before the cache was last cleared is not shared.
+   */
   private async wholePartition<T extends StoredObject>(objectType: StoredObjectType, cache: TtlCache<T[]>): Promise<T[]> {
     await this.coherence.ensureFresh();
     const cached = cache.get('all');
     if (cached) return cached;
     const generation = cache.generation;
-    const objects = (await readPartition(this.gateway, objectType)).map((item) => fromItem<T>(item));
-    cache.set('all', objects, generation);
-    return objects;
+    const pending = this.partitionReads.get(objectType);
+    if (pending?.generation === generation) return pending.objects as Promise<T[]>;
+    const objects = readPartition(this.gateway, objectType).then((items) => {
+      const read = items.map((item) => fromItem<T>(item));
+      cache.set('all', read, generation);
+      return read;
+    });
+    const read = { generation, objects };
+    this.partitionReads.set(objectType, read);
+    try {
+      return await objects;
+    } finally {
+      if (this.partitionReads.get(objectType) === read) this.partitionReads.delete(objectType);
+    }
   }
 
   private async listPrograms(query: ProgramQuery): Promise<Program[]> {
@@ -326,7 +342,7 @@ export class DynamoStorage implements VtnStorage {
    * A retry after losing a race rewrites every entry: the winner may keep entries our first
    * attempt put with other copies, and no one else rewrites them.
    */
-  private async updateEvent(id: string, change: (current: VtnEvent) => VtnEvent): Promise<VtnEvent> {
+  private async updateEvent(id: string, change: (current: VtnEvent) => VtnEvent | Promise<VtnEvent>): Promise<VtnEvent> {
     let attempts = 0;
     let attemptedVersion = 0;
     let entries: Item[] = [];
@@ -345,10 +361,11 @@ export class DynamoStorage implements VtnStorage {
     };
     try {
       return await this.updateObject<VtnEvent>('EVENT', id, change, ['EVENT'], {
-        beforeWrite: async (_next, current, currentItem, nextItem) => {
+        // An event whose program is gone is gone too, whatever the change.
+        beforeChange: (current) => this.assertProgramVisible(current),
+        beforeWrite: async (_next, _current, currentItem, nextItem) => {
           // The previous attempt lost the race to the version just read: its entries follow that one.
           await takeBack(currentItem);
-          await this.assertProgramVisible(current);
           const attempt = randomUUID();
           pending = { attempt, lists: listsOf(nextItem), version: itemVersion(nextItem) };
           entries = await this.eventTargets.prepare(currentItem, nextItem, attempts++ > 0, attempt);
@@ -472,9 +489,11 @@ export class DynamoStorage implements VtnStorage {
   private async updateObject<T extends StoredObject>(
     objectType: StoredObjectType,
     id: string,
-    change: (current: T) => T,
+    change: (current: T) => T | Promise<T>,
     kinds: CachedKind[],
     hooks: {
+      /** Checks of the version read, before `change` runs; it throws to refuse the write. */
+      beforeChange?: (current: T) => Promise<void>;
       /** Checks before anything is claimed or written; it throws to refuse the write. */
       beforeWrite?: (next: T, current: T, currentItem: Item, nextItem: Item) => Promise<void>;
       afterWrite?: (written: Item, replaced: Item) => Promise<void>;
@@ -485,7 +504,8 @@ export class DynamoStorage implements VtnStorage {
       const item = await this.writes.read(objectType, id);
       if (!item) throw new NotFoundError(objectType, id);
       const current = fromItem<T>(item);
-      const next = change(current);
+      await hooks.beforeChange?.(current);
+      const next = await change(current);
       if (next.id !== id || next.objectType !== objectType) throw new Error('an update may not change id or objectType');
       const nextItem = toItem(next, itemVersion(item) + 1);
       await hooks.beforeWrite?.(next, current, item, nextItem);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Temporal } from 'temporal-polyfill';
 import { InvalidInputError } from '../../../../lambdas/core/errors';
 import {
@@ -81,5 +82,84 @@ describe('parseDuration', () => {
     expect(isUnbounded(parseDuration('P9999Y', 'd'))).toBe(true);
     expect(isUnbounded(parseDuration('P9999YT1S', 'd'))).toBe(false);
     expect(isUnbounded(parseDuration('P9998Y', 'd'))).toBe(false);
+  });
+});
+
+describe('texts kept with parsed values', () => {
+  // What the polyfill itself writes, which the kept texts must match exactly.
+  const written = (value: string) => Temporal.Instant.from(value.replace(/\.(\d{9})\d+Z$/, '.$1Z')).toString();
+
+  it.each([
+    '2024-06-15T09:30:00Z',
+    '2024-06-15T09:30:00.5Z',
+    '2024-06-15T09:30:00.50Z',
+    '2024-06-15T09:30:00.000Z',
+    '2024-06-15T09:30:00.123456789Z',
+    '2024-06-15T09:30:00.1234567891Z',
+    '2016-12-31T23:59:60Z',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59.999999999Z',
+    '2024-06-15T09:30:00+00:00',
+  ])('a date-time parsed from %s is written as the polyfill writes it', (value) => {
+    expect(formatDateTime(parseDateTime(value, 'at'))).toBe(written(value));
+  });
+
+  it.each(['PT1H', 'P0D', 'PT1.500S', 'P1W', 'P1Y2M3DT4H5M6.7S', 'PT0S', 'P9999Y', '-PT15M', 'PT0.0000000001S'])(
+    'a duration parsed from %s is written as the polyfill writes it, the second time too',
+    (value) => {
+      const expected = Temporal.Duration.from(value.replace(/\.(\d{9})\d+S$/, '.$1S')).toString();
+      expect(formatDuration(parseDuration(value, 'd'))).toBe(expected);
+      expect(formatDuration(parseDuration(value, 'd'))).toBe(expected);
+    },
+  );
+});
+
+describe('canonical UTC date-times, read without the polyfill parser', () => {
+  const earliest = Temporal.Instant.from('0000-01-01T00:00:00Z').epochNanoseconds;
+  const latest = Temporal.Instant.from('9999-12-31T23:59:59.999999999Z').epochNanoseconds;
+
+  it('read the same instant the parser reads, and write back the same text', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: earliest, max: latest }), (epochNanoseconds) => {
+        const text = Temporal.Instant.fromEpochNanoseconds(epochNanoseconds).toString();
+        const parsed = parseDateTime(text, 'at');
+        expect(parsed.epochNanoseconds).toBe(epochNanoseconds);
+        expect(parsed.timeZoneId).toBe('UTC');
+        expect(formatDateTime(parsed)).toBe(text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each(['2024-02-30T00:00:00Z', '2023-02-29T12:00:00Z', '2024-01-01T24:00:00Z', '2024-13-01T00:00:00Z', '2024-01-01T23:60:00Z'])(
+    'leave %s, which no calendar has, to the parser, which refuses it',
+    (value) => {
+      expect(() => parseDateTime(value, 'at')).toThrow(InvalidInputError);
+    },
+  );
+});
+
+describe('durations written as parsed', () => {
+  const number = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 999 }), fc.integer({ min: 1000, max: 4_000_000 }));
+  const part = (unit: string) => fc.option(number.map((value) => `${value}${unit}`), { nil: '' });
+  const seconds = fc.option(
+    fc.tuple(number, fc.option(fc.stringMatching(/^[0-9]{1,9}$/), { nil: undefined })).map(([whole, fraction]) => `${whole}${fraction === undefined ? '' : `.${fraction}`}S`),
+    { nil: '' },
+  );
+  const text = fc
+    .tuple(fc.boolean(), part('Y'), part('M'), fc.oneof(part('D'), part('W')), part('H'), part('M'), seconds)
+    .map(([negative, years, months, days, hours, minutes, secs]) => {
+      const time = `${hours}${minutes}${secs}`;
+      return `${negative ? '-' : ''}P${years}${months}${days}${time ? `T${time}` : ''}`;
+    })
+    .filter((value) => /\d/.test(value));
+
+  it('come back as the polyfill writes them, whatever form they were sent in', () => {
+    fc.assert(
+      fc.property(text, (value) => {
+        expect(formatDuration(parseDuration(value, 'd'))).toBe(Temporal.Duration.from(value).toString());
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
