@@ -339,3 +339,44 @@ describe('once an object is written, the rest of the write happens', () => {
     expect({ outcome, retry, named: (await programsNamed(tableName, 'Delta')).length }).toEqual({ outcome: 'created', retry: 'ConflictError', named: 1 });
   });
 });
+
+describe('an update withdrawn from a deleted program', () => {
+  it('leaves no event of the program behind when putting the old version back is delayed past the purge mark’s lease', async () => {
+    const tableName = await db.freshTable();
+    const leaseMs = 1_000;
+    const other = db.storage(tableName, { nameClaimLeaseMs: leaseMs });
+    const program = await other.programs.create(aProgram());
+    const event = await other.events.create(anEvent(program.id, { eventName: 'before' }));
+    let eventPuts = 0;
+    const updater = db.storage(tableName, {
+      nameClaimLeaseMs: leaseMs,
+      client: interceptedClient(db.endpoint, async (command, input, send) => {
+        if (command !== 'PutItemCommand' || input.Item?.objectType?.S !== 'EVENT' || input.Item?.id?.S !== event.id) return send();
+        eventPuts++;
+        if (eventPuts === 1) {
+          // The update's put lands; then the program is deleted, its events purged.
+          const answer = await send();
+          await other.programs.delete(program.id);
+          return answer;
+        }
+        if (eventPuts === 2) {
+          // Putting the old version back is held up past the mark's lease, and a purge pass
+          // (any program write) runs meanwhile and retires the lapsed mark.
+          await new Promise((resolve) => setTimeout(resolve, leaseMs + 50));
+          await db.storage(tableName, { nameClaimLeaseMs: leaseMs }).programs.create(aProgram());
+        }
+        return send();
+      }),
+    });
+    const outcome = await updater.events.update(event.id, (current) => ({ ...current, eventName: 'after' })).then(
+      () => 'ok',
+      (error: Error) => error.constructor.name,
+    );
+    expect({ outcome, eventPuts }).toEqual({ outcome: 'InvalidInputError', eventPuts: 2 });
+
+    // The next pass after the lease purges what was put back.
+    await new Promise((resolve) => setTimeout(resolve, leaseMs + 50));
+    await db.storage(tableName, { nameClaimLeaseMs: leaseMs }).programs.create(aProgram());
+    expect({ left: await eventsOf(db.client, tableName, program.id), marks: await partition(db.client, tableName, 'PROGRAM_PURGE') }).toEqual({ left: 0, marks: [] });
+  });
+});

@@ -66,7 +66,7 @@ export class ChildPurge {
    * the parent's children before this one reached the index. Checked after the child is in the
    * index, so either the purge finds it or this finds the parent gone and withdraws the write: a
    * create is deleted, an update put back as it was. Should this check itself fail, the parent's
-   * purge mark, kept for a lease, still covers the child.
+   * purge mark, kept for a lease from the withdrawal's end, still covers the child.
    */
   async withdrawIfOrphaned(written: Item, replaced?: Item, withdraw: (written: Item, replaced?: Item) => Promise<unknown> = (w, r) => (r ? this.writes.restore(w, r) : this.writes.remove(w))): Promise<void> {
     const { parentType, parentField } = this.family;
@@ -74,6 +74,8 @@ export class ChildPurge {
     if (await this.writes.exists(parentType, parentID)) return;
     await this.mark(parentID);
     await withdraw(written, replaced);
+    // Marked again: a put-back delayed past the first mark's lease would otherwise outlive it.
+    await this.mark(parentID);
     throw InvalidInputError.field(parentField, `${parentType.toLowerCase()} ${parentID} does not exist`);
   }
 
