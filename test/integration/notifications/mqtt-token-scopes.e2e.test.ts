@@ -1,0 +1,43 @@
+import { ApiClient } from '../../support/api-client';
+import { MqttClients, subscribe } from '../../support/mqtt-clients';
+
+/**
+ * On the broker, the access token is the reading credential, as on the API: a token its client
+ * asked for with fewer scopes (POST /auth/token `scope`) reads no more over MQTT than over REST.
+ * One without `read_targets` may not GET programs or events, so it may not hear of them either;
+ * one without `read_ven_objects` may not GET its ven or resources.
+ */
+
+let api: ApiClient;
+let clients: MqttClients;
+let venID: string;
+
+beforeAll(async () => {
+  api = await ApiClient.start({ mqttPort: 0 });
+  clients = new MqttClients(api);
+  venID = (await api.post('/vens', { objectType: 'BL_VEN_REQUEST', venName: 'ven-one', clientID: 'ven-1', targets: ['group1'] })).body.id;
+});
+afterEach(() => clients.endAll());
+afterAll(() => api.close());
+
+/** What a token gets: refused at CONNECT, or the SUBACK codes of `filters` (128: refused). */
+async function outcome(token: string, filters: string[]): Promise<'connection refused' | number[]> {
+  const client = await clients.connect('ven-1', { password: token }).catch(() => undefined);
+  return client ? subscribe(client, ...filters) : 'connection refused';
+}
+
+test('a VEN token without read_targets may not subscribe to program or event topics', async () => {
+  const narrow = await api.as('ven-1', 'write_reports');
+  expect((await narrow.get('/events')).status).toBe(403);
+  expect((await narrow.get('/programs')).status).toBe(403);
+  const filters = [`openadr3/vens/${venID}/events/+`, `openadr3/vens/${venID}/programs/+`, `openadr3/vens/${venID}/#`];
+  expect(['connection refused', filters.map(() => 128)]).toContainEqual(await outcome(narrow.accessToken!, filters));
+});
+
+test('a VEN token without read_ven_objects may not subscribe to its ven or resource topics', async () => {
+  const narrow = await api.as('ven-1', 'read_targets');
+  expect((await narrow.get(`/vens/${venID}`)).status).toBe(403);
+  expect((await narrow.get('/resources')).status).toBe(403);
+  const filters = [`openadr3/vens/${venID}/+`, `openadr3/vens/${venID}/resources/+`];
+  expect(['connection refused', filters.map(() => 128)]).toContainEqual(await outcome(narrow.accessToken!, filters));
+});
