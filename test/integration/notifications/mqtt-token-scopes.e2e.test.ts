@@ -26,11 +26,12 @@ async function outcome(token: string, filters: string[]): Promise<'connection re
   return client ? subscribe(client, ...filters) : 'connection refused';
 }
 
-test('a VEN token without read_targets may not subscribe to program or event topics', async () => {
+test('a VEN token without read_targets or read_ven_objects may not subscribe to event topics', async () => {
   const narrow = await api.as('ven-1', 'write_reports');
   expect((await narrow.get('/events')).status).toBe(403);
-  expect((await narrow.get('/programs')).status).toBe(403);
-  const filters = [`openadr3/vens/${venID}/events/+`, `openadr3/vens/${venID}/programs/+`, `openadr3/vens/${venID}/#`];
+  expect((await narrow.get(`/notifiers/mqtt/topics/vens/${venID}/events`)).status).toBe(403);
+  // Without read_ven_objects either, which the routes naming these topics require.
+  const filters = [`openadr3/vens/${venID}/events/+`, `openadr3/vens/${venID}/programs/+/events/+`, `openadr3/vens/${venID}/#`];
   expect(['connection refused', filters.map(() => 128)]).toContainEqual(await outcome(narrow.accessToken!, filters));
 });
 
