@@ -13,6 +13,7 @@ export function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Prom
 
 export class MqttClients {
   private readonly open: MqttClient[] = [];
+  private readonly inboxes = new WeakMap<MqttClient, Inbox>();
 
   constructor(private readonly api: ApiClient) {}
 
@@ -21,6 +22,8 @@ export class MqttClients {
     const password = options.password ?? (await this.api.as(clientID)).accessToken;
     const client = mqtt.connect(this.api.mqttUri!, { protocolVersion: 4, clientId: clientID, username: clientID, password, reconnectPeriod: 0, connectTimeout: WAIT_MS, ...options });
     this.open.push(client);
+    // Listening from the start: a resumed session's queued messages may come with the CONNACK.
+    this.inboxes.set(client, new Inbox(client));
     return within(
       new Promise<MqttClient>((resolve, reject) => {
         client.once('connect', () => resolve(client));
@@ -28,6 +31,11 @@ export class MqttClients {
       }),
       `connecting as ${clientID}`,
     );
+  }
+
+  /** Everything `client` received since it connected. */
+  inbox(client: MqttClient): Inbox {
+    return this.inboxes.get(client)!;
   }
 
   /** Ends every client connected so far. */

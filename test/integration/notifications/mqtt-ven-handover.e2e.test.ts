@@ -5,7 +5,8 @@ import { Inbox, MqttClients, subscribe } from '../../support/mqtt-clients';
  * A ven a BL gives to another client (PUT /vens/{venID} with another clientID) is no longer the
  * first client's: as GET /vens/{venID} is 404 to it from then on, nothing published under that
  * ven's topics may reach it, whether it subscribed before the handover on a live connection or
- * in a persistent session it resumes.
+ * in a persistent session it resumes (whose messages queued while it was away were published
+ * after the handover).
  */
 
 let api: ApiClient;
@@ -51,7 +52,7 @@ afterEach(async () => {
 test("a client subscribed to its ven's topics hears nothing more of that ven once a BL gives it to another client", async () => {
   const venA = await ven('ven-1', ['group-a']);
   const client = await clients.connect('ven-1');
-  const inbox = new Inbox(client);
+  const inbox = clients.inbox(client);
   expect(await subscribe(client, `openadr3/vens/${venA}/#`)).toEqual([1]);
 
   await handOver(venA, 'ven-2');
@@ -72,7 +73,7 @@ test('a persistent session resumed after its ven was given to another client rec
   const forVen2 = await program(['group-c']);
 
   const resumed = await clients.connect('ven-1', { clean: false });
-  const inbox = new Inbox(resumed);
+  const inbox = clients.inbox(resumed);
   await sentinel(inbox, resumed);
   expect(inbox.about(forVen2).map((message) => message.topic)).toEqual([]);
 });
