@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import type { ApiClient } from './api-client';
+import { ApiClient } from './api-client';
 
 /** MQTT 3.1.1 clients (MQTT.js) of a local VTN's broker; every wait has its own bound and fails saying what did not arrive. */
 
@@ -88,4 +88,16 @@ export class Inbox {
   about(objectID: string): Message[] {
     return this.messages.filter((message) => message.body.object?.id === objectID);
   }
+}
+
+/** A local VTN with its broker for a test file: started before its tests, its MQTT clients ended after each, stopped after all. */
+export function vtnWithBroker(): { readonly api: ApiClient; readonly clients: MqttClients } {
+  const vtn = {} as { api: ApiClient; clients: MqttClients };
+  beforeAll(async () => {
+    vtn.api = await ApiClient.start({ mqttPort: 0 });
+    vtn.clients = new MqttClients(vtn.api);
+  });
+  afterEach(() => vtn.clients.endAll());
+  afterAll(() => vtn.api.close());
+  return vtn;
 }

@@ -1,5 +1,4 @@
-import { ApiClient } from '../../support/api-client';
-import { Inbox, MqttClients, subscribe } from '../../support/mqtt-clients';
+import { Inbox, subscribe, vtnWithBroker } from '../../support/mqtt-clients';
 
 /**
  * An event moved to another program (PUT /events/{eventID} with another programID) leaves the
@@ -8,27 +7,20 @@ import { Inbox, MqttClients, subscribe } from '../../support/mqtt-clients';
  * event among that program's for ever.
  */
 
-let api: ApiClient;
-let clients: MqttClients;
 
-beforeAll(async () => {
-  api = await ApiClient.start({ mqttPort: 0 });
-  clients = new MqttClients(api);
-});
-afterEach(() => clients.endAll());
-afterAll(() => api.close());
+const vtn = vtnWithBroker();
 
 test("an event moved to another program is heard of on its former program's event topics", async () => {
-  const first = (await api.post('/programs', { programName: 'first' })).body.id;
-  const second = (await api.post('/programs', { programName: 'second' })).body.id;
-  const topics = (await api.get(`/notifiers/mqtt/topics/programs/${first}/events`)).body.topics;
-  const bl = await clients.connect('bl-1');
+  const first = (await vtn.api.post('/programs', { programName: 'first' })).body.id;
+  const second = (await vtn.api.post('/programs', { programName: 'second' })).body.id;
+  const topics = (await vtn.api.get(`/notifiers/mqtt/topics/programs/${first}/events`)).body.topics;
+  const bl = await vtn.clients.connect('bl-1');
   const inbox = new Inbox(bl);
   expect(await subscribe(bl, topics.ALL)).toEqual([1]);
-  const event = (await api.post('/events', { programID: first, eventName: 'moving' })).body.id;
+  const event = (await vtn.api.post('/events', { programID: first, eventName: 'moving' })).body.id;
   await inbox.on(topics.CREATE, event);
 
-  expect((await api.put(`/events/${event}`, { programID: second, eventName: 'moving' })).status).toBe(200);
+  expect((await vtn.api.put(`/events/${event}`, { programID: second, eventName: 'moving' })).status).toBe(200);
   const heard = await inbox.next(`an UPDATE or DELETE of ${event} on ${topics.ALL}`, (message) => message.body.object.id === event && message.body.operation !== 'CREATE');
   expect(heard.topic).toMatch(new RegExp(`^openadr3/programs/${first}/events/`));
 });

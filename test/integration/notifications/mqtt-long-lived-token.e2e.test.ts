@@ -1,6 +1,5 @@
 import { DEFAULT_SCOPES } from '../../../lambdas/core/auth/scopes';
-import { ApiClient } from '../../support/api-client';
-import { Inbox, MqttClients, subscribe } from '../../support/mqtt-clients';
+import { Inbox, subscribe, vtnWithBroker } from '../../support/mqtt-clients';
 import { tokenFor } from '../../support/tokens';
 
 /**
@@ -9,24 +8,17 @@ import { tokenFor } from '../../support/tokens';
  * are not bounded by VTN_TOKEN_LIFETIME_S) keeps its connection until it expires.
  */
 
-let api: ApiClient;
-let clients: MqttClients;
 
-beforeAll(async () => {
-  api = await ApiClient.start({ mqttPort: 0 });
-  clients = new MqttClients(api);
-});
-afterEach(() => clients.endAll());
-afterAll(() => api.close());
+const vtn = vtnWithBroker();
 
 test('a connection whose token expires in 30 days stays open and hears changes', async () => {
   const token = await tokenFor('bl-1', DEFAULT_SCOPES.BL, { lifetimeSeconds: 30 * 86_400 });
-  const client = await clients.connect('bl-1', { password: token });
+  const client = await vtn.clients.connect('bl-1', { password: token });
   let closed = false;
   client.on('close', () => (closed = true));
   const inbox = new Inbox(client);
   expect(await subscribe(client, 'openadr3/programs/create')).toEqual([1]);
-  const program = (await api.post('/programs', { programName: 'long-lived' })).body.id;
+  const program = (await vtn.api.post('/programs', { programName: 'long-lived' })).body.id;
   await inbox.on('openadr3/programs/create', program);
   expect(closed).toBe(false);
 });

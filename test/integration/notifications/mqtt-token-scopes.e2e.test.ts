@@ -1,5 +1,4 @@
-import { ApiClient } from '../../support/api-client';
-import { MqttClients, subscribe } from '../../support/mqtt-clients';
+import { subscribe, vtnWithBroker } from '../../support/mqtt-clients';
 
 /**
  * On the broker, the access token is the reading credential, as on the API: a token its client
@@ -8,26 +7,22 @@ import { MqttClients, subscribe } from '../../support/mqtt-clients';
  * one without `read_ven_objects` may not GET its ven or resources.
  */
 
-let api: ApiClient;
-let clients: MqttClients;
 let venID: string;
 
+const vtn = vtnWithBroker();
+
 beforeAll(async () => {
-  api = await ApiClient.start({ mqttPort: 0 });
-  clients = new MqttClients(api);
-  venID = (await api.post('/vens', { objectType: 'BL_VEN_REQUEST', venName: 'ven-one', clientID: 'ven-1', targets: ['group1'] })).body.id;
+  venID = (await vtn.api.post('/vens', { objectType: 'BL_VEN_REQUEST', venName: 'ven-one', clientID: 'ven-1', targets: ['group1'] })).body.id;
 });
-afterEach(() => clients.endAll());
-afterAll(() => api.close());
 
 /** What a token gets: refused at CONNECT, or the SUBACK codes of `filters` (128: refused). */
 async function outcome(token: string, filters: string[]): Promise<'connection refused' | number[]> {
-  const client = await clients.connect('ven-1', { password: token }).catch(() => undefined);
+  const client = await vtn.clients.connect('ven-1', { password: token }).catch(() => undefined);
   return client ? subscribe(client, ...filters) : 'connection refused';
 }
 
 test('a VEN token without read_targets or read_ven_objects may not subscribe to event topics', async () => {
-  const narrow = await api.as('ven-1', 'write_reports');
+  const narrow = await vtn.api.as('ven-1', 'write_reports');
   expect((await narrow.get('/events')).status).toBe(403);
   expect((await narrow.get(`/notifiers/mqtt/topics/vens/${venID}/events`)).status).toBe(403);
   // Without read_ven_objects either, which the routes naming these topics require.
@@ -36,7 +31,7 @@ test('a VEN token without read_targets or read_ven_objects may not subscribe to 
 });
 
 test('a VEN token without read_ven_objects may not subscribe to its ven or resource topics', async () => {
-  const narrow = await api.as('ven-1', 'read_targets');
+  const narrow = await vtn.api.as('ven-1', 'read_targets');
   expect((await narrow.get(`/vens/${venID}`)).status).toBe(403);
   expect((await narrow.get('/resources')).status).toBe(403);
   const filters = [`openadr3/vens/${venID}/+`, `openadr3/vens/${venID}/resources/+`];

@@ -1,5 +1,4 @@
-import { ApiClient } from '../../support/api-client';
-import { Inbox, MqttClients, subscribe } from '../../support/mqtt-clients';
+import { Inbox, subscribe, vtnWithBroker } from '../../support/mqtt-clients';
 
 /**
  * A VEN that heard of an event on its ven's event topics hears of its deletion there too, also
@@ -7,29 +6,25 @@ import { Inbox, MqttClients, subscribe } from '../../support/mqtt-clients';
  * stale for exactly the deletes the VTN reports to the BL topics (mqtt.e2e.test.ts).
  */
 
-let api: ApiClient;
-let clients: MqttClients;
 let venID: string;
 
+const vtn = vtnWithBroker();
+
 beforeAll(async () => {
-  api = await ApiClient.start({ mqttPort: 0 });
-  clients = new MqttClients(api);
-  venID = (await api.post('/vens', { objectType: 'BL_VEN_REQUEST', venName: 'ven-one', clientID: 'ven-1', targets: ['group1'] })).body.id;
+  venID = (await vtn.api.post('/vens', { objectType: 'BL_VEN_REQUEST', venName: 'ven-one', clientID: 'ven-1', targets: ['group1'] })).body.id;
 });
-afterEach(() => clients.endAll());
-afterAll(() => api.close());
 
 test("deleting a program tells each VEN that could read its events, on its ven's event topics, that they are deleted", async () => {
-  const client = await clients.connect('ven-1');
+  const client = await vtn.clients.connect('ven-1');
   const inbox = new Inbox(client);
   const eventTopics = `openadr3/vens/${venID}/events/+`;
-  const program = (await api.post('/programs', { programName: 'doomed', targets: ['group1'] })).body.id;
+  const program = (await vtn.api.post('/programs', { programName: 'doomed', targets: ['group1'] })).body.id;
   const programEventTopics = `openadr3/vens/${venID}/programs/${program}/events/+`;
   expect(await subscribe(client, eventTopics, programEventTopics, `openadr3/vens/${venID}/programs/+`)).toEqual([1, 1, 1]);
-  const event = (await api.post('/events', { programID: program, targets: ['group1'] })).body.id;
+  const event = (await vtn.api.post('/events', { programID: program, targets: ['group1'] })).body.id;
   await inbox.on(`openadr3/vens/${venID}/events/create`, event);
 
-  expect((await api.delete(`/programs/${program}`)).status).toBe(200);
+  expect((await vtn.api.delete(`/programs/${program}`)).status).toBe(200);
   await inbox.on(`openadr3/vens/${venID}/programs/delete`, program);
   expect((await inbox.on(`openadr3/vens/${venID}/events/delete`, event)).body).toMatchObject({ objectType: 'EVENT', operation: 'DELETE', targets: ['group1'] });
   await inbox.on(`openadr3/vens/${venID}/programs/${program}/events/delete`, event);
