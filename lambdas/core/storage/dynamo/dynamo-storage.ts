@@ -62,6 +62,22 @@ export interface DynamoStorageOptions {
 
 const MAX_UPDATE_ATTEMPTS = 5;
 
+/** The cached kinds an update moves, from the version it replaced and the one it wrote. */
+type KindsMovedBy = (written: Item, replaced: Item) => CachedKind[];
+
+/**
+ * Grants (and the ven directory) move with an update only when one of `fields` changes: a
+ * resource's attributes or a ven's name leave every grant as it was. Targets are compared as
+ * sets, none and empty alike, as grants hold them.
+ */
+function grantsMovedBy<T extends StoredObject>(...fields: (keyof T & string)[]): KindsMovedBy {
+  const valueOf = (item: Item, field: string) => {
+    const value = (fromItem<T>(item) as Record<string, unknown>)[field];
+    return Array.isArray(value) ? JSON.stringify([...new Set(value)].sort()) : JSON.stringify(value ?? []);
+  };
+  return (written, replaced) => (fields.some((field) => valueOf(written, field) !== valueOf(replaced, field)) ? ['GRANT'] : []);
+}
+
 /** What a write of one type must keep: unique fields, and children that go with the object. */
 interface WriteRules<T extends StoredObject> {
   unique?: UniqueFields<T>;
@@ -189,14 +205,14 @@ export class DynamoStorage implements VtnStorage {
       update: (id, change) => this.updateObject('REPORT', id, change, []),
       delete: (id, expect) => this.deleteObject<Report>('REPORT', id, [], {}, expect),
     };
-    // Every ven and resource write moves some client's grant.
+    // A ven's create or delete changes the directory; an update, only when a grant depends on what it changes.
     const venRules: WriteRules<Ven> = { unique: venFields, children: this.venPurge };
     this.vens = {
       list: (query) => this.directory.listVens(query),
       get: (id) => this.getObject<Ven>('VEN', id),
       findByClient: (clientID) => this.directory.findByClient(clientID),
       create: (ven) => this.createObject(ven, ['GRANT'], undefined, venRules),
-      update: (id, change) => this.updateObject('VEN', id, change, ['GRANT'], { unique: venFields }),
+      update: (id, change) => this.updateObject('VEN', id, change, grantsMovedBy<Ven>('targets', 'clientID'), { unique: venFields }),
       delete: (id, expect) => this.deleteObject<Ven>('VEN', id, ['GRANT'], venRules, expect),
     };
     const withdrawIfVenGone = (written: Item, replaced?: Item) => this.venPurge.withdrawIfOrphaned(written, replaced);
@@ -205,10 +221,11 @@ export class DynamoStorage implements VtnStorage {
       get: (id) => this.directory.getResource(id),
       create: async (resource) => {
         await this.directory.requireVen(resource.venID);
-        return this.createObject(resource, ['GRANT'], withdrawIfVenGone, { unique: resourceFields });
+        // A resource without targets grants nothing: its ven's grant stays as it was.
+        return this.createObject(resource, resource.targets?.length ? ['GRANT'] : [], withdrawIfVenGone, { unique: resourceFields });
       },
       update: (id, change) =>
-        this.updateObject('RESOURCE', id, change, ['GRANT'], {
+        this.updateObject('RESOURCE', id, change, grantsMovedBy<Resource>('targets', 'venID'), {
           unique: resourceFields,
           beforeWrite: (next) => this.directory.requireVen(next.venID),
           afterWrite: withdrawIfVenGone,
@@ -473,7 +490,7 @@ export class DynamoStorage implements VtnStorage {
     objectType: StoredObjectType,
     id: string,
     change: (current: T) => T,
-    kinds: CachedKind[],
+    kinds: CachedKind[] | KindsMovedBy,
     hooks: {
       /** Checks before anything is claimed or written; it throws to refuse the write. */
       beforeWrite?: (next: T, current: T, currentItem: Item, nextItem: Item) => Promise<void>;
@@ -496,7 +513,8 @@ export class DynamoStorage implements VtnStorage {
         continue;
       }
       await this.indexPropagation.settle(item, written);
-      await this.afterWrite(kinds, () => this.undoingClaimOnFailure(holds, async () => hooks.afterWrite?.(written, item)));
+      const moved = typeof kinds === 'function' ? kinds(written, item) : kinds;
+      await this.afterWrite(moved, () => this.undoingClaimOnFailure(holds, async () => hooks.afterWrite?.(written, item)));
       await hooks.unique?.release(item, written);
       return next;
     }
