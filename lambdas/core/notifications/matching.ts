@@ -73,10 +73,15 @@ export function candidatesFor(change: Change, subscriptions: readonly Subscripti
 
 /**
  * An event's program's targets, for privacy: those the change carries (the event was deleted with
- * its program), else the program's as stored (null: the program is gone).
+ * its program, locally), else the program's as stored; for an event's delete after its program's
+ * (as the stream reports a program delete's purge), the targets the program had when deleted.
+ * Null: the program is gone and nothing is known of it.
  */
-export function eventProgramTargets(storage: Pick<VtnStorage, 'programs'>, change: Change, programID: string): Promise<string[] | null> {
-  return change.programTargets ? Promise.resolve(change.programTargets) : programTargetsOf(storage, programID);
+export async function eventProgramTargets(storage: Pick<VtnStorage, 'programs'>, change: Change, programID: string): Promise<string[] | null> {
+  if (change.programTargets) return change.programTargets;
+  const targets = await programTargetsOf(storage, programID);
+  if (targets !== null || change.operation !== 'DELETE') return targets;
+  return (await storage.programs.deletedTargets(programID)) ?? null;
 }
 
 /** What the notifier looked up for privacy: subscribers' grants and an event's program. */

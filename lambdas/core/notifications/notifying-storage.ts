@@ -28,7 +28,7 @@ export class NotifyingStorage implements VtnStorage {
     // A deleted program's events are judged within its targets: it can no longer be read.
     const programEvents = children('EVENT', inner.events, (programID) => ({ programID }), (program) => ({ programTargets: (program as Program).targets ?? [] }));
     const venResources = children('RESOURCE', inner.resources, (venID) => ({ venID }));
-    this.programs = { ...notifying('PROGRAM', inner.programs, onChange, programEvents), findByName: (name) => inner.programs.findByName(name) };
+    this.programs = { ...notifying('PROGRAM', inner.programs, onChange, programEvents), findByName: (name) => inner.programs.findByName(name), deletedTargets: (id) => inner.programs.deletedTargets(id) };
     this.events = notifying('EVENT', inner.events, onChange);
     this.subscriptions = { ...notifying('SUBSCRIPTION', inner.subscriptions, onChange), all: () => inner.subscriptions.all() };
     this.vens = { ...notifying('VEN', inner.vens, onChange, venResources), findByClient: (clientID) => inner.vens.findByClient(clientID) };

@@ -138,7 +138,7 @@ export class DynamoStorage implements VtnStorage {
     ], claimOptions);
     const purgeOptions = { budgetMs: options.purgeBudgetMs ?? 5_000, staleMarkMs: leaseMs, clock: this.clock, logger: log };
     this.eventTargets = new EventTargets(this.gateway, { leaseMs, clock: this.clock, logger: log });
-    this.purge = new ChildPurge(this.gateway, this.writes, { parentType: 'PROGRAM', childType: 'EVENT', parentField: 'programID', markPartition: PENDING_PURGE }, {
+    this.purge = new ChildPurge(this.gateway, this.writes, { parentType: 'PROGRAM', childType: 'EVENT', parentField: 'programID', markPartition: PENDING_PURGE, keptOfParent: 'targets' }, {
       ...purgeOptions,
       unlinkChild: (event, programID) => this.eventTargets.unlinkFromProgram(event, programID),
     });
@@ -170,6 +170,10 @@ export class DynamoStorage implements VtnStorage {
       update: (id, change) => this.updateObject('PROGRAM', id, change, ['PROGRAM', 'EVENT'], { unique: this.programNames }),
       // From the delete on, the program's events are unreadable: reads check that their program exists.
       delete: (id) => this.deleteObject<Program>('PROGRAM', id, ['PROGRAM', 'EVENT'], { unique: this.programNames, children: this.purge }),
+      deletedTargets: async (id) => {
+        const kept = await this.purge.keptOf(id);
+        return kept && (kept.L?.map((target) => target.S as string) ?? []);
+      },
     };
     this.events = {
       list: (query) => this.listEvents(query),
@@ -535,6 +539,8 @@ export class DynamoStorage implements VtnStorage {
     await rules.children?.mark(id);
     const { object, item } = await this.removeObject<T>(current, kinds, expect);
     await rules.unique?.release(item);
+    // Before the purge deletes a child, whose delete may be judged by what the mark keeps.
+    if (rules.children) await this.afterCommit('keeping the deleted object on its purge mark', () => rules.children!.keepOfParent(id, item));
     if (rules.children) await this.afterCommit('purge', () => rules.children!.run(id));
     return object;
   }
