@@ -167,7 +167,7 @@ test("an event deleted with its program reaches a VEN subscriber only when the p
   // The program can no longer be read: only what the change carries decides.
   const notifier = notifierOver([granted], [], {
     ...storeOver([granted]),
-    programs: { get: async (id: string) => Promise.reject(new NotFoundError('PROGRAM', id)) } as unknown as ProgramStore,
+    programs: { get: async (id: string) => Promise.reject(new NotFoundError('PROGRAM', id)), deletedTargets: async () => undefined } as unknown as ProgramStore,
     grantOf: async () => ({ venID: 'ven-1', targets: ['group1'] }),
   });
   const deleted = (id: string, programTargets?: string[]) => ({

@@ -26,6 +26,7 @@ function notifierWith(programTargets: string[] | null = [], publish: (publicatio
         if (programTargets === null || id !== P) throw new NotFoundError('PROGRAM', id);
         return { id, targets: programTargets } as unknown as Program;
       },
+      deletedTargets: async () => undefined,
     },
   } as unknown as MqttNotifierStorage;
   const publisher = {
