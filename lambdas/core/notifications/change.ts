@@ -9,6 +9,11 @@ export interface Change {
   object: Record<string, unknown>;
   /** A report's program (its event's when written), which the wire form does not carry. */
   program?: string;
+  /**
+   * An event deleted with its program: that program's targets as it was deleted. Privacy judges
+   * the event within them, since the program can no longer be read.
+   */
+  programTargets?: string[];
 }
 
 /** The spec's `notification`: what a callback receives. */

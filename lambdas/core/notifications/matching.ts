@@ -1,7 +1,7 @@
 import { grantedOnly } from '../openadr/targets';
 import { SUBSCRIBER_ROLE, type Subscription } from '../openadr/types';
-import { BL_READER, mayRead, shownTo, type Reader } from '../operations/privacy';
-import type { Grant } from '../storage/port';
+import { BL_READER, mayRead, programTargetsOf, shownTo, type Reader } from '../operations/privacy';
+import type { Grant, VtnStorage } from '../storage/port';
 import type { Change, DeliveryTarget, Notification } from './change';
 
 type Route = { subscription: Subscription; callbackUrl: string; bearerToken?: string | null };
@@ -69,6 +69,19 @@ export function candidatesFor(change: Change, subscriptions: readonly Subscripti
   const routes = routesOf(subscriptions).get(`${change.objectType}#${change.operation}`) ?? [];
   const program = programOf(change);
   return [...new Set(routes.map((route) => route.subscription))].filter((subscription) => !subscription.programID || subscription.programID === program);
+}
+
+/**
+ * An event's program's targets, for privacy: those the change carries (the event was deleted with
+ * its program, locally), else the program's as stored; for an event's delete after its program's
+ * (as the stream reports a program delete's purge), the targets the program had when deleted.
+ * Null: the program is gone and nothing is known of it.
+ */
+export async function eventProgramTargets(storage: Pick<VtnStorage, 'programs'>, change: Change, programID: string): Promise<string[] | null> {
+  if (change.programTargets) return change.programTargets;
+  const targets = await programTargetsOf(storage, programID);
+  if (targets !== null || change.operation !== 'DELETE') return targets;
+  return (await storage.programs.deletedTargets(programID)) ?? null;
 }
 
 /** What the notifier looked up for privacy: subscribers' grants and an event's program. */

@@ -1,5 +1,5 @@
 import { dehydrate } from '../openadr/temporal-fields';
-import { EVENT_PROGRAM, type StoredObject, type StoredObjectType } from '../openadr/types';
+import { EVENT_PROGRAM, type Program, type StoredObject, type StoredObjectType } from '../openadr/types';
 import { NotFoundError } from '../errors';
 import type { ObjectStore, Page, VtnStorage } from '../storage/port';
 import type { Change } from './change';
@@ -25,9 +25,10 @@ export class NotifyingStorage implements VtnStorage {
   constructor(inner: VtnStorage, onChange: (change: Change) => void) {
     this.grantOf = (clientID) => inner.grantOf(clientID);
     this.venGrants = () => inner.venGrants();
-    const programEvents = children('EVENT', inner.events, (programID) => ({ programID }));
+    // A deleted program's events are judged within its targets: it can no longer be read.
+    const programEvents = children('EVENT', inner.events, (programID) => ({ programID }), (program) => ({ programTargets: (program as Program).targets ?? [] }));
     const venResources = children('RESOURCE', inner.resources, (venID) => ({ venID }));
-    this.programs = { ...notifying('PROGRAM', inner.programs, onChange, programEvents), findByName: (name) => inner.programs.findByName(name) };
+    this.programs = { ...notifying('PROGRAM', inner.programs, onChange, programEvents), findByName: (name) => inner.programs.findByName(name), deletedTargets: (id) => inner.programs.deletedTargets(id) };
     this.events = notifying('EVENT', inner.events, onChange);
     this.subscriptions = { ...notifying('SUBSCRIPTION', inner.subscriptions, onChange), all: () => inner.subscriptions.all() };
     this.vens = { ...notifying('VEN', inner.vens, onChange, venResources), findByClient: (clientID) => inner.vens.findByClient(clientID) };
@@ -42,13 +43,21 @@ interface Children {
   list(parentID: string): Promise<StoredObject[]>;
   /** Whether a listed child is gone (it cannot be read any more). */
   gone(child: StoredObject): Promise<boolean>;
+  /** What a child's delete carries of its deleted parent. */
+  fromParent(parent: StoredObject): Partial<Change>;
 }
 
 const CHILD_PAGE = 500;
 
-function children<T extends StoredObject, Q extends Page>(objectType: StoredObjectType, store: ObjectStore<T, Q>, byParent: (parentID: string) => Omit<Q, keyof Page>): Children {
+function children<T extends StoredObject, Q extends Page>(
+  objectType: StoredObjectType,
+  store: ObjectStore<T, Q>,
+  byParent: (parentID: string) => Omit<Q, keyof Page>,
+  fromParent: Children['fromParent'] = () => ({}),
+): Children {
   return {
     objectType,
+    fromParent,
     async list(parentID) {
       const found: T[] = [];
       for (let skip = 0; ; skip += CHILD_PAGE) {
@@ -75,10 +84,10 @@ function notifying<T extends StoredObject, Q>(
   onChange: (change: Change) => void,
   deletedWith?: Children,
 ): ObjectStore<T, Q> {
-  const report = <O extends StoredObject>(type: StoredObjectType, operation: Change['operation'], object: O) => {
+  const report = <O extends StoredObject>(type: StoredObjectType, operation: Change['operation'], object: O, extra: Partial<Change> = {}) => {
     // A report's program is kept beside it, out of its wire form.
     const program = object.objectType === 'REPORT' ? object[EVENT_PROGRAM] : undefined;
-    onChange({ objectType: type, operation, object: dehydrate(type, object), ...(program ? { program } : {}) });
+    onChange({ objectType: type, operation, object: dehydrate(type, object), ...(program ? { program } : {}), ...extra });
     return object;
   };
   return {
@@ -89,7 +98,7 @@ function notifying<T extends StoredObject, Q>(
     delete: async (id, expect) => {
       const doomed = deletedWith ? await deletedWith.list(id) : [];
       const deleted = report(objectType, 'DELETE', await store.delete(id, expect));
-      for (const child of doomed) if (await deletedWith!.gone(child)) report(deletedWith!.objectType, 'DELETE', child);
+      for (const child of doomed) if (await deletedWith!.gone(child)) report(deletedWith!.objectType, 'DELETE', child, deletedWith!.fromParent(deleted));
       return deleted;
     },
   };

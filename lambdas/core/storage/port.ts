@@ -105,6 +105,12 @@ export interface ReportQuery extends Page {
 
 export interface ProgramStore extends ObjectStore<Program, ProgramQuery> {
   findByName(programName: string): Promise<Program | undefined>;
+  /**
+   * The targets a deleted program had, for its events' deletes to be judged by (they follow the
+   * program's); undefined for a program not deleted, or deleted long enough ago that its events'
+   * purge is done with (see the storage's purge marks).
+   */
+  deletedTargets(programID: string): Promise<string[] | undefined>;
 }
 
 export interface SubscriptionStore extends ObjectStore<Subscription, SubscriptionQuery> {

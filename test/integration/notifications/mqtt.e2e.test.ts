@@ -1,6 +1,7 @@
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IClientOptions } from 'mqtt';
 import { DEFAULT_SCOPES } from '../../../lambdas/core/auth/scopes';
 import { ApiClient } from '../../support/api-client';
+import { Inbox, MqttClients, subscribe, within } from '../../support/mqtt-clients';
 import { tokenFor } from '../../support/tokens';
 
 /**
@@ -9,7 +10,6 @@ import { tokenFor } from '../../support/tokens';
  * own bound and fails saying what did not arrive.
  */
 
-const WAIT_MS = 5_000;
 const TOPICS = '/notifiers/mqtt/topics';
 
 let api: ApiClient;
@@ -17,9 +17,11 @@ let ven1: ApiClient;
 let ven1ID: string;
 let otherVenID: string;
 let program: string;
+let clients: MqttClients;
 
 beforeAll(async () => {
   api = await ApiClient.start({ mqttPort: 0 });
+  clients = new MqttClients(api);
   ven1 = await api.as('ven-1');
   ven1ID = (await api.post('/vens', { objectType: 'BL_VEN_REQUEST', venName: 'ven-one', clientID: 'ven-1', targets: ['group1'] })).body.id;
   otherVenID = (await api.post('/vens', { objectType: 'BL_VEN_REQUEST', venName: 'ven-three', clientID: 'ven-3', targets: ['group1'] })).body.id;
@@ -29,77 +31,13 @@ afterAll(async () => {
   await api.close();
 });
 
-const connected: MqttClient[] = [];
-afterEach(() => connected.splice(0).forEach((client) => client.end(true)));
-
-function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Connects as `clientID` with its token unless told otherwise; rejects with the CONNACK return code. */
-async function connect(clientID: string, options: Partial<IClientOptions> = {}): Promise<MqttClient> {
-  const password = options.password ?? (await api.as(clientID)).accessToken;
-  const client = mqtt.connect(api.mqttUri!, { protocolVersion: 4, clientId: clientID, username: clientID, password, reconnectPeriod: 0, connectTimeout: WAIT_MS, ...options });
-  connected.push(client);
-  return within(
-    new Promise<MqttClient>((resolve, reject) => {
-      client.once('connect', () => resolve(client));
-      client.once('error', (error) => reject(Object.assign(new Error(`refused: ${error.message}`), { code: (error as { code?: number }).code })));
-    }),
-    `connecting as ${clientID}`,
-  );
-}
+afterEach(() => clients.endAll());
 
 async function refusal(clientID: string, options: Partial<IClientOptions>): Promise<number | undefined> {
-  return connect(clientID, options).then(
+  return clients.connect(clientID, options).then(
     () => undefined,
     (error: { code?: number }) => error.code,
   );
-}
-
-/** Subscribes; answers the granted QoS of each filter (128: refused). */
-async function subscribe(client: MqttClient, ...filters: string[]): Promise<number[]> {
-  // MQTT.js rejects a SUBACK that refuses any filter, carrying the packet.
-  const suback = client.subscribeAsync(filters, { qos: 1 }).then(
-    (granted) => granted.map((grant) => grant.qos),
-    (error: { packet?: { granted?: number[] } }) => {
-      if (!error.packet?.granted) throw error;
-      return error.packet.granted;
-    },
-  );
-  return within(suback, `subscribing to ${filters.join(', ')}`);
-}
-
-interface Message {
-  topic: string;
-  body: { objectType: string; operation: string; object: Record<string, any>; targets: string[] | null };
-  packet: IPublishPacket;
-}
-
-/** What a client receives, in order; `next` waits for the first message matching, received already or later. */
-class Inbox {
-  readonly messages: Message[] = [];
-  private waiters: { match: (message: Message) => boolean; resolve: (message: Message) => void }[] = [];
-
-  constructor(client: MqttClient) {
-    client.on('message', (topic, payload, packet) => {
-      const message = { topic, body: JSON.parse(payload.toString('utf8')), packet };
-      this.messages.push(message);
-      this.waiters = this.waiters.filter((waiter) => !(waiter.match(message) && (waiter.resolve(message), true)));
-    });
-  }
-
-  next(what: string, match: (message: Message) => boolean): Promise<Message> {
-    const found = this.messages.find(match);
-    if (found) return Promise.resolve(found);
-    return within(new Promise<Message>((resolve) => this.waiters.push({ match, resolve })), `${what} (received: ${this.messages.map((message) => message.topic).join(', ') || 'nothing'})`);
-  }
-
-  on(topic: string, objectID: string): Promise<Message> {
-    return this.next(`a message on ${topic} about ${objectID}`, (message) => message.topic === topic && message.body.object.id === objectID);
-  }
 }
 
 async function topics(client: ApiClient, path: string): Promise<Record<string, string>> {
@@ -110,7 +48,7 @@ async function topics(client: ApiClient, path: string): Promise<Record<string, s
 
 describe('connecting', () => {
   test('a client connects with its access token as password, its client id as username and MQTT client id', async () => {
-    const client = await connect('ven-1');
+    const client = await clients.connect('ven-1');
     expect(client.connected).toBe(true);
   });
 
@@ -127,7 +65,7 @@ describe('connecting', () => {
 
   test('the broker ends a connection when its token expires', async () => {
     const shortLived = await tokenFor('ven-1', DEFAULT_SCOPES.VEN, { lifetimeSeconds: 2 });
-    const client = await connect('ven-1', { password: shortLived });
+    const client = await clients.connect('ven-1', { password: shortLived });
     await within(new Promise<void>((resolve) => client.once('close', () => resolve())), 'the connection closing at its token expiry', 10_000);
     expect(client.connected).toBe(false);
   });
@@ -135,7 +73,7 @@ describe('connecting', () => {
 
 describe('what clients hear', () => {
   test('a BL receives every change on the all-object topics of the six object types, at QoS 1, not retained', async () => {
-    const bl = await connect('bl-1');
+    const bl = await clients.connect('bl-1');
     const inbox = new Inbox(bl);
     const all = {} as Record<string, Record<string, string>>;
     for (const kind of ['programs', 'events', 'reports', 'subscriptions', 'vens', 'resources']) all[kind] = await topics(api, `/${kind}`);
@@ -163,7 +101,7 @@ describe('what clients hear', () => {
   });
 
   test("deleting a program reports each of its events deleted, and deleting a ven each of its resources, as the table's stream does in AWS", async () => {
-    const bl = await connect('bl-1');
+    const bl = await clients.connect('bl-1');
     const inbox = new Inbox(bl);
     expect(await subscribe(bl, 'openadr3/events/delete', 'openadr3/resources/delete', 'openadr3/programs/delete', 'openadr3/vens/delete')).toEqual([1, 1, 1, 1]);
     const doomed = (await api.post('/programs', { programName: 'doomed' })).body;
@@ -184,7 +122,7 @@ describe('what clients hear', () => {
   });
 
   test("a VEN hears of programs and events on its ven's topics with only its granted targets, and not of events targeted at other vens", async () => {
-    const client = await connect('ven-1');
+    const client = await clients.connect('ven-1');
     const inbox = new Inbox(client);
     const programs = await topics(ven1, '/programs');
     const events = await topics(ven1, `/vens/${ven1ID}/events`);
@@ -207,7 +145,7 @@ describe('what clients hear', () => {
   });
 
   test("a VEN may not subscribe to another ven's topics nor to the BL topics, and stays connected", async () => {
-    const client = await connect('ven-1');
+    const client = await clients.connect('ven-1');
     const refused = ['openadr3/events/+', 'openadr3/#', 'openadr3/vens/+/events/+', `openadr3/vens/${otherVenID}/events/+`, `openadr3/programs/${program}/events/+`, '#'];
     expect(await subscribe(client, ...refused)).toEqual(refused.map(() => 128));
     expect(await subscribe(client, `openadr3/vens/${ven1ID}/#`)).toEqual([1]);
@@ -215,7 +153,7 @@ describe('what clients hear', () => {
   });
 
   test('a ven registered after connecting counts at the next subscribe', async () => {
-    const client = await connect('ven-2');
+    const client = await clients.connect('ven-2');
     expect(await subscribe(client, `openadr3/vens/${otherVenID}/events/+`)).toEqual([128]);
     const venID = (await api.post('/vens', { objectType: 'BL_VEN_REQUEST', venName: 'ven-two', clientID: 'ven-2' })).body.id;
     const venTwo = await api.as('ven-2');
@@ -223,10 +161,10 @@ describe('what clients hear', () => {
   });
 
   test('no client may publish: the broker closes its connection and the message reaches nobody', async () => {
-    const bl = await connect('bl-1');
+    const bl = await clients.connect('bl-1');
     const inbox = new Inbox(bl);
     expect(await subscribe(bl, 'openadr3/#')).toEqual([1]);
-    const publisher = await connect('ven-1');
+    const publisher = await clients.connect('ven-1');
     const closed = new Promise<void>((resolve) => publisher.once('close', () => resolve()));
     const forged = { objectType: 'EVENT', operation: 'CREATE', object: { id: 'forged' }, targets: null };
     publisher.publish(`openadr3/vens/${ven1ID}/events/create`, JSON.stringify(forged), { qos: 1 });

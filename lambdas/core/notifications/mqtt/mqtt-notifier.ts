@@ -1,8 +1,8 @@
 import type { Logger } from '../../logger';
-import { mayRead, programTargetsOf, type Reader } from '../../operations/privacy';
+import { mayRead, type Reader } from '../../operations/privacy';
 import type { VenGrant, VtnStorage } from '../../storage/port';
 import type { Change } from '../change';
-import { notificationOf } from '../matching';
+import { eventProgramTargets, notificationOf } from '../matching';
 import type { MqttPublisher, Publication } from './publisher';
 import { topicFor, type OperationTopics, type TopicLayout } from './topics';
 
@@ -60,7 +60,7 @@ export class MqttNotifier {
         const programID = object.programID as string;
         publish(layout.allEvents());
         publish(layout.programEvents(programID));
-        for (const { venID, reader } of await this.readers(change, await programTargetsOf(this.storage, programID))) {
+        for (const { venID, reader } of await this.readers(change, await eventProgramTargets(this.storage, change, programID))) {
           publish(layout.venEvents(venID), reader);
           publish(layout.venProgramEvents(venID, programID), reader);
         }

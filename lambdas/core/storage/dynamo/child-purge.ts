@@ -16,6 +16,11 @@ export interface Family {
   parentField: string;
   /** The partition of the marks of parents being purged. */
   markPartition: string;
+  /**
+   * The deleted parent's attribute kept on its mark for its children's deletes to be judged by
+   * (a program's targets: which VENs could read its events), while the mark lasts.
+   */
+  keptOfParent?: string;
 }
 
 export interface ChildPurgeOptions {
@@ -59,6 +64,33 @@ export class ChildPurge {
       TableName: this.gateway.tableName,
       Item: { ...this.markKey(parentID), markedAt: { N: String(this.options.clock()) } },
     });
+  }
+
+  /**
+   * Keeps the deleted parent's `keptOfParent` on its mark, written after the parent's delete so
+   * that it is the deleted version's: a mark gone (or never written) keeps nothing.
+   */
+  async keepOfParent(parentID: string, deleted: Item): Promise<void> {
+    const kept = this.family.keptOfParent;
+    if (!kept) return;
+    await conditionMet(
+      this.gateway.update({
+        TableName: this.gateway.tableName,
+        Key: this.markKey(parentID),
+        UpdateExpression: 'SET #kept = :kept',
+        ConditionExpression: 'attribute_exists(markedAt)',
+        ExpressionAttributeNames: { '#kept': `parent_${kept}` },
+        ExpressionAttributeValues: { ':kept': deleted[kept] ?? { NULL: true } },
+      }),
+    );
+  }
+
+  /** What `keepOfParent` kept of a deleted parent; undefined once its mark is gone, or if none was kept. */
+  async keptOf(parentID: string): Promise<Item[string] | undefined> {
+    const kept = this.family.keptOfParent;
+    if (!kept) return undefined;
+    const result = await this.gateway.get({ TableName: this.gateway.tableName, Key: this.markKey(parentID), ConsistentRead: true });
+    return result.Item?.[`parent_${kept}`];
   }
 
   /**

@@ -4,7 +4,7 @@ import type { DynamoGateway } from './gateway';
 import type { Item } from './item-codec';
 import { TABLE_LAYOUT } from './table-layout';
 
-/** GRANT: the targets granted to clients, moved by every ven and resource write. */
+/** GRANT: the targets granted to clients (and the ven directory), moved by the ven and resource writes that change them. */
 export type CachedKind = 'PROGRAM' | 'EVENT' | 'SUBSCRIPTION' | 'GRANT';
 const KINDS: CachedKind[] = ['PROGRAM', 'EVENT', 'SUBSCRIPTION', 'GRANT'];
 

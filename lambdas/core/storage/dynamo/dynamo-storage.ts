@@ -62,6 +62,22 @@ export interface DynamoStorageOptions {
 
 const MAX_UPDATE_ATTEMPTS = 5;
 
+/** The cached kinds an update moves, from the version it replaced and the one it wrote. */
+type KindsMovedBy = (written: Item, replaced: Item) => CachedKind[];
+
+/**
+ * Grants (and the ven directory) move with an update only when one of `fields` changes: a
+ * resource's attributes or a ven's name leave every grant as it was. Targets are compared as
+ * sets, none and empty alike, as grants hold them.
+ */
+function grantsMovedBy<T extends StoredObject>(...fields: (keyof T & string)[]): KindsMovedBy {
+  const valueOf = (item: Item, field: string) => {
+    const value = (fromItem<T>(item) as Record<string, unknown>)[field];
+    return Array.isArray(value) ? JSON.stringify([...new Set(value)].sort()) : JSON.stringify(value ?? []);
+  };
+  return (written, replaced) => (fields.some((field) => valueOf(written, field) !== valueOf(replaced, field)) ? ['GRANT'] : []);
+}
+
 /** What a write of one type must keep: unique fields, and children that go with the object. */
 interface WriteRules<T extends StoredObject> {
   unique?: UniqueFields<T>;
@@ -123,7 +139,7 @@ export class DynamoStorage implements VtnStorage {
     ], claimOptions);
     const purgeOptions = { budgetMs: options.purgeBudgetMs ?? 5_000, staleMarkMs: leaseMs, clock: this.clock, logger: log };
     this.eventTargets = new EventTargets(this.gateway, { leaseMs, clock: this.clock, logger: log });
-    this.purge = new ChildPurge(this.gateway, this.writes, { parentType: 'PROGRAM', childType: 'EVENT', parentField: 'programID', markPartition: PENDING_PURGE }, {
+    this.purge = new ChildPurge(this.gateway, this.writes, { parentType: 'PROGRAM', childType: 'EVENT', parentField: 'programID', markPartition: PENDING_PURGE, keptOfParent: 'targets' }, {
       ...purgeOptions,
       unlinkChild: (event, programID) => this.eventTargets.unlinkFromProgram(event, programID),
     });
@@ -155,6 +171,10 @@ export class DynamoStorage implements VtnStorage {
       update: (id, change) => this.updateObject('PROGRAM', id, change, ['PROGRAM', 'EVENT'], { unique: this.programNames }),
       // From the delete on, the program's events are unreadable: reads check that their program exists.
       delete: (id) => this.deleteObject<Program>('PROGRAM', id, ['PROGRAM', 'EVENT'], { unique: this.programNames, children: this.purge }),
+      deletedTargets: async (id) => {
+        const kept = await this.purge.keptOf(id);
+        return kept && (kept.L?.map((target) => target.S as string) ?? []);
+      },
     };
     this.events = {
       list: (query) => this.listEvents(query),
@@ -190,14 +210,14 @@ export class DynamoStorage implements VtnStorage {
       update: (id, change) => this.updateObject('REPORT', id, change, []),
       delete: (id, expect) => this.deleteObject<Report>('REPORT', id, [], {}, expect),
     };
-    // Every ven and resource write moves some client's grant.
+    // A ven's create or delete changes the directory; an update, only when a grant depends on what it changes.
     const venRules: WriteRules<Ven> = { unique: venFields, children: this.venPurge };
     this.vens = {
       list: (query) => this.directory.listVens(query),
       get: (id) => this.getObject<Ven>('VEN', id),
       findByClient: (clientID) => this.directory.findByClient(clientID),
       create: (ven) => this.createObject(ven, ['GRANT'], undefined, venRules),
-      update: (id, change) => this.updateObject('VEN', id, change, ['GRANT'], { unique: venFields }),
+      update: (id, change) => this.updateObject('VEN', id, change, grantsMovedBy<Ven>('targets', 'clientID'), { unique: venFields }),
       delete: (id, expect) => this.deleteObject<Ven>('VEN', id, ['GRANT'], venRules, expect),
     };
     const withdrawIfVenGone = (written: Item, replaced?: Item) => this.venPurge.withdrawIfOrphaned(written, replaced);
@@ -206,10 +226,11 @@ export class DynamoStorage implements VtnStorage {
       get: (id) => this.directory.getResource(id),
       create: async (resource) => {
         await this.directory.requireVen(resource.venID);
-        return this.createObject(resource, ['GRANT'], withdrawIfVenGone, { unique: resourceFields });
+        // A resource without targets grants nothing: its ven's grant stays as it was.
+        return this.createObject(resource, resource.targets?.length ? ['GRANT'] : [], withdrawIfVenGone, { unique: resourceFields });
       },
       update: (id, change) =>
-        this.updateObject('RESOURCE', id, change, ['GRANT'], {
+        this.updateObject('RESOURCE', id, change, grantsMovedBy<Resource>('targets', 'venID'), {
           unique: resourceFields,
           beforeWrite: (next) => this.directory.requireVen(next.venID),
           afterWrite: withdrawIfVenGone,
@@ -490,7 +511,7 @@ export class DynamoStorage implements VtnStorage {
     objectType: StoredObjectType,
     id: string,
     change: (current: T) => T | Promise<T>,
-    kinds: CachedKind[],
+    kinds: CachedKind[] | KindsMovedBy,
     hooks: {
       /** Checks of the version read, before `change` runs; it throws to refuse the write. */
       beforeChange?: (current: T) => Promise<void>;
@@ -516,7 +537,8 @@ export class DynamoStorage implements VtnStorage {
         continue;
       }
       await this.indexPropagation.settle(item, written);
-      await this.afterWrite(kinds, () => this.undoingClaimOnFailure(holds, async () => hooks.afterWrite?.(written, item)));
+      const moved = typeof kinds === 'function' ? kinds(written, item) : kinds;
+      await this.afterWrite(moved, () => this.undoingClaimOnFailure(holds, async () => hooks.afterWrite?.(written, item)));
       await hooks.unique?.release(item, written);
       return next;
     }
@@ -537,6 +559,8 @@ export class DynamoStorage implements VtnStorage {
     await rules.children?.mark(id);
     const { object, item } = await this.removeObject<T>(current, kinds, expect);
     await rules.unique?.release(item);
+    // Before the purge deletes a child, whose delete may be judged by what the mark keeps.
+    if (rules.children) await this.afterCommit('keeping the deleted object on its purge mark', () => rules.children!.keepOfParent(id, item));
     if (rules.children) await this.afterCommit('purge', () => rules.children!.run(id));
     return object;
   }

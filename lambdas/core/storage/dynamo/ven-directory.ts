@@ -99,7 +99,7 @@ export class VenDirectory {
 
   /**
    * The client's ven and the targets of it and its resources, from the cache while no ven or
-   * resource write has been recorded (see CacheCoherence); a client without a ven has none.
+   * resource write moving a grant has been recorded (see CacheCoherence); a client without a ven has none.
    */
   async grantOf(clientID: string): Promise<Grant> {
     await this.coherence.ensureFresh();
@@ -121,7 +121,7 @@ export class VenDirectory {
 
   /**
    * Every ven and its grant, from two partition reads (vens, resources) per cache lifetime;
-   * invalidated by any ven or resource write, like `grantOf`. Resources of a ven being purged
+   * invalidated by any ven or resource write that moves a grant, like `grantOf`. Resources of a ven being purged
    * name no ven here and grant nothing.
    */
   async venGrants(): Promise<VenGrant[]> {

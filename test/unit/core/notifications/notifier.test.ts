@@ -1,7 +1,8 @@
 import { Logger } from '../../../../lambdas/core/logger';
+import { NotFoundError } from '../../../../lambdas/core/errors';
 import { Metrics } from '../../../../lambdas/core/metrics';
 import type { Subscription } from '../../../../lambdas/core/openadr/types';
-import type { ProgramStore, SubscriptionStore } from '../../../../lambdas/core/storage/port';
+import type { Grant, ProgramStore, SubscriptionStore } from '../../../../lambdas/core/storage/port';
 import type { Delivery } from '../../../../lambdas/core/notifications/change';
 import { InProcessRetries } from '../../../../lambdas/core/notifications/in-process-retries';
 import { notifierFor } from '../../../../lambdas/core/notifications/notifier';
@@ -17,15 +18,15 @@ beforeAll(async () => {
 afterAll(() => receiver.close());
 
 /** A notifier over these subscriptions, one attempt per delivery, logging into `lines`. */
-function notifierOver(subscriptions: Subscription[], lines: string[]) {
+function notifierOver(subscriptions: Subscription[], lines: string[], storage = storeOver(subscriptions)) {
   const logger = new Logger('debug', {}, (line) => lines.push(line));
   const config = { timeoutMs: 1000, allowPrivate: true, retryBaseMs: 10, maxAttempts: 1, concurrency: 4, notifyInline: true };
-  return notifierFor(config, storeOver(subscriptions), logger, Metrics.off(), (redeliver) => new InProcessRetries(redeliver, logger));
+  return notifierFor(config, storage, logger, Metrics.off(), (redeliver) => new InProcessRetries(redeliver, logger));
 }
 
 function storeOver(subscriptions: Subscription[]) {
   const store = { all: async () => subscriptions, get: async (id: string) => subscriptions.find((s) => s.id === id)! } as unknown as SubscriptionStore;
-  return { subscriptions: store, programs: {} as ProgramStore, grantOf: async () => ({ targets: [] }) };
+  return { subscriptions: store, programs: {} as ProgramStore, grantOf: async (): Promise<Grant> => ({ targets: [] }) };
 }
 
 test("a subscription's bearer token is in no notification of it and in no log line", async () => {
@@ -157,4 +158,30 @@ test('metrics count the attempts delivered and failed, and the deliveries given 
   }
   const flushes = lines.map((line) => Object.fromEntries(readEmf([line]).map((datum) => [datum.name, datum.value])));
   expect(flushes).toEqual([{ WebhookDelivered: 2, WebhookFailed: 1 }, { WebhookFailed: 1, WebhookGivenUp: 1 }]);
+});
+
+test("an event deleted with its program reaches a VEN subscriber only when the program's targets, as deleted, and the event's let it read the event", async () => {
+  const venSubscription = (path: string) =>
+    aSubscription({ clientID: 'ven-client', objectOperations: [{ objects: ['EVENT'], operations: ['DELETE'], callbackUrl: `${receiver.url}${path}` }] });
+  const granted = venSubscription('/ven-granted');
+  // The program can no longer be read: only what the change carries decides.
+  const notifier = notifierOver([granted], [], {
+    ...storeOver([granted]),
+    programs: { get: async (id: string) => Promise.reject(new NotFoundError('PROGRAM', id)), deletedTargets: async () => undefined } as unknown as ProgramStore,
+    grantOf: async () => ({ venID: 'ven-1', targets: ['group1'] }),
+  });
+  const deleted = (id: string, programTargets?: string[]) => ({
+    objectType: 'EVENT' as const,
+    operation: 'DELETE' as const,
+    object: { id, objectType: 'EVENT', programID: 'gone-program', targets: ['group1'] },
+    ...(programTargets ? { programTargets } : {}),
+  });
+  try {
+    expect(await notifier.notify(deleted('readable', ['group1', 'secret']))).toEqual({ delivered: 1, failed: 0 });
+    expect(receiver.on('/ven-granted').map((call) => [call.body.object.id, call.body.targets])).toEqual([['readable', ['group1']]]);
+    expect(await notifier.notify(deleted('program-hidden', ['group2']))).toEqual({ delivered: 0, failed: 0 });
+    expect(await notifier.notify(deleted('program-unknown'))).toEqual({ delivered: 0, failed: 0 });
+  } finally {
+    notifier.close();
+  }
 });

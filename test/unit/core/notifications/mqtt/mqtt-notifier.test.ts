@@ -26,6 +26,7 @@ function notifierWith(programTargets: string[] | null = [], publish: (publicatio
         if (programTargets === null || id !== P) throw new NotFoundError('PROGRAM', id);
         return { id, targets: programTargets } as unknown as Program;
       },
+      deletedTargets: async () => undefined,
     },
   } as unknown as MqttNotifierStorage;
   const publisher = {
@@ -70,6 +71,15 @@ describe('what MqttNotifier publishes', () => {
     const orphan = notifierWith(null);
     await orphan.notifier.notify(change('EVENT', 'DELETE', { id: 'e3', objectType: 'EVENT', programID: P }));
     expect(topicsOf(orphan.published)).toEqual(['oa/events/delete', 'oa/programs/program-1/events/delete']);
+
+    // Deleted with its program: judged within the targets the program had, as each ven read it before.
+    const cascaded = { ...change('EVENT', 'DELETE', { id: 'e4', objectType: 'EVENT', programID: P, targets: ['group1'] }), programTargets: ['group1', 'group2'] };
+    const withProgram = notifierWith(null);
+    await withProgram.notifier.notify(cascaded);
+    expect(topicsOf(withProgram.published)).toEqual(['oa/events/delete', 'oa/programs/program-1/events/delete', `oa/vens/${VEN_A}/events/delete`, `oa/vens/${VEN_A}/programs/program-1/events/delete`]);
+    const hiddenProgram = notifierWith(null);
+    await hiddenProgram.notifier.notify({ ...cascaded, programTargets: ['group2'] });
+    expect(topicsOf(hiddenProgram.published)).toEqual(['oa/events/delete', 'oa/programs/program-1/events/delete']);
   });
 
   it('publishes reports, subscriptions, vens and resources on their all-object topics, a ven and its resources on that ven too', async () => {
