@@ -53,3 +53,13 @@ test('a VEN the deleted program was hidden from hears nothing of its events; nor
   expect(await notifiedVens(['secret'], ['north'])).toEqual([]);
   expect(await notifiedVens(['north'], ['north'], 'UPDATE')).toEqual([]);
 });
+
+test("a deleted program's targets stay on its purge mark when a late event write into it is withdrawn", async () => {
+  const storage = db.storage(await db.freshTable());
+  const program = await storage.programs.create(aProgram({ targets: ['north'] }));
+  await storage.programs.delete(program.id);
+  // A write that passed its program check before the delete lands after it: it is withdrawn,
+  // and the program marked again for the purge.
+  await expect(storage.events.create(anEvent(program.id))).rejects.toThrow(/does not exist/);
+  await expect(storage.programs.deletedTargets(program.id)).resolves.toEqual(['north']);
+});

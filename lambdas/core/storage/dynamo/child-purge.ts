@@ -59,10 +59,13 @@ export class ChildPurge {
     private readonly options: ChildPurgeOptions,
   ) {}
 
+  /** Marks (or marks again: a new lease, a pass owed) keeping what the mark kept of its parent. */
   async mark(parentID: string): Promise<void> {
-    await this.gateway.put({
+    await this.gateway.update({
       TableName: this.gateway.tableName,
-      Item: { ...this.markKey(parentID), markedAt: { N: String(this.options.clock()) } },
+      Key: this.markKey(parentID),
+      UpdateExpression: 'SET markedAt = :now REMOVE purgedAt',
+      ExpressionAttributeValues: { ':now': { N: String(this.options.clock()) } },
     });
   }
 
