@@ -38,7 +38,31 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const { Aedes } = await import('aedes');
   const clients = new WeakMap<Client, BrokerClient>();
   const expiries = new Map<Client, NodeJS.Timeout>();
+  const subscribeChecks = new WeakMap<Client, SubscribeCheck>();
+  const closeAtExpiry = (client: Client, expiresAt: number) => {
+    // A timer waits at most 2^31-1 ms (about 24.8 days); a longer-lived token re-arms it.
+    const timer = setTimeout(() => (Date.now() >= expiresAt ? client.close() : closeAtExpiry(client, expiresAt)), Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
+    timer.unref();
+    expiries.set(client, timer);
+  };
+  /** One fresh ven lookup serves all the filters of one SUBSCRIBE, which aedes checks in the same turn. */
+  const subscribeCheckOf = (client: Client, known: BrokerClient): SubscribeCheck => {
+    const pending = subscribeChecks.get(client);
+    if (pending) return pending;
+    const check: SubscribeCheck = { reader: topicReaderOf(known, findVen), refused: 0 };
+    subscribeChecks.set(client, check);
+    const settled = () =>
+      setImmediate(() => {
+        subscribeChecks.delete(client);
+        // One line per SUBSCRIBE: a client may send hundreds of filters.
+        if (check.refused > 0) logger.info('MQTT subscriptions refused', { clientID: known.clientID, refused: check.refused });
+      });
+    check.reader.then(settled, settled);
+    return check;
+  };
   const broker: Aedes = await Aedes.createBroker({
+    // A subscriber that stops reading holds up delivery to the others until this much time passes.
+    drainTimeout: DRAIN_TIMEOUT_MS,
     authenticate(client, username, password, done) {
       brokerClient(username, password?.toString('utf8'), client.id, options.authenticate, findVen).then(
         (answer) => {
@@ -46,13 +70,11 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
             logger.info('MQTT connection refused', { mqttClientId: client.id, reason: answer.refused });
             return done(Object.assign(new Error(answer.refused), { returnCode: answer.returnCode }) as AuthenticateError, false);
           }
+          // Gone while its token was checked: nothing to keep for it.
+          if (client.closed) return done(null, false);
           clients.set(client, answer);
-          if (answer.expiresAt !== undefined) {
-            // The connection ends with its token, as the API stops taking it then.
-            const timer = setTimeout(() => client.close(), Math.max(0, answer.expiresAt - Date.now()));
-            timer.unref();
-            expiries.set(client, timer);
-          }
+          // The connection ends with its token, as the API stops taking it then.
+          if (answer.expiresAt !== undefined) closeAtExpiry(client, answer.expiresAt);
           done(null, true);
         },
         (error: unknown) => {
@@ -64,11 +86,12 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     authorizeSubscribe(client, subscription, done) {
       const known = clients.get(client);
       if (!known) return done(null, null);
-      // A ven registered since connecting counts: the reader is found afresh.
-      topicReaderOf(known, findVen).then(
+      // A ven registered since connecting counts: the reader is found afresh for each SUBSCRIBE.
+      const check = subscribeCheckOf(client, known);
+      check.reader.then(
         (reader) => {
           if (layout.mayReceive(reader, subscription.topic)) return done(null, subscription);
-          logger.info('MQTT subscription refused', { clientID: known.clientID, topic: subscription.topic });
+          check.refused++;
           // null: the SUBACK return code 0x80 (failure) for this filter; the connection stays up.
           done(null, null);
         },
@@ -111,6 +134,14 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const DRAIN_TIMEOUT_MS = 5_000;
+
+interface SubscribeCheck {
+  reader: ReturnType<typeof topicReaderOf>;
+  refused: number;
 }
 
 /** Publishes on the embedded broker: QoS 1, not retained, the notification as JSON. */
