@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { Authenticator } from '../lambdas/core/auth/authentication';
 import type { Logger } from '../lambdas/core/logger';
+import type { Change } from '../lambdas/core/notifications/change';
 import { brokerClient, isRefusal, topicReaderOf, type BrokerClient, type FindVen } from '../lambdas/core/notifications/mqtt/access';
 import { MQTT_QOS, MQTT_RETAIN, type MqttPublisher, type Publication } from '../lambdas/core/notifications/mqtt/publisher';
 import type { TopicLayout } from '../lambdas/core/notifications/mqtt/topics';
@@ -22,6 +23,8 @@ export interface LocalBroker {
   uri: string;
   /** Publishes to this broker's subscribers, as IoT Core does in AWS. */
   publisher: MqttPublisher;
+  /** Told of each stored change: a ven given to another client or deleted stops reaching its former client. */
+  changed(change: Change): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       const check = subscribeCheckOf(client, known);
       check.reader.then(
         (reader) => {
+          known.reader = reader;
           if (layout.mayReceive(reader, subscription.topic)) return done(null, subscription);
           check.refused++;
           // null: the SUBACK return code 0x80 (failure) for this filter; the connection stays up.
@@ -100,6 +104,11 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
           done(null, null);
         },
       );
+    },
+    authorizeForward(client, packet) {
+      // Every delivery, queued ones of a resumed session included, by what the client may read now.
+      const known = clients.get(client);
+      return known && layout.mayReceive(known.reader, packet.topic) ? packet : null;
     },
     authorizePublish(client, packet, done) {
       // Only the VTN publishes; MQTT 3.1.1 refuses a publish by closing the connection.
@@ -127,6 +136,16 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   return {
     uri: `mqtt://${host}:${port}`,
     publisher: new AedesPublisher(broker),
+    changed(change) {
+      if (change.objectType !== 'VEN' || change.operation === 'CREATE') return;
+      const venID = change.object.id;
+      const holder = change.operation === 'DELETE' ? undefined : change.object.clientID;
+      // aedes keeps its connected clients by id; its types do not declare them.
+      for (const client of Object.values((broker as unknown as { clients: Record<string, Client> }).clients)) {
+        const known = clients.get(client);
+        if (known?.reader.role === 'VEN' && known.reader.venID === venID && known.clientID !== holder) known.reader = { role: 'VEN' };
+      }
+    },
     async close() {
       for (const timer of expiries.values()) clearTimeout(timer);
       expiries.clear();

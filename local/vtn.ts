@@ -177,7 +177,7 @@ export async function startLocalVtn(options: LocalVtnOptions): Promise<LocalVtn>
         advertisesBroker = true;
       }
       // Inline notifications publish to it; the runtime reads the advertised URIs again.
-      useInlineMqttPublisher(broker.publisher);
+      useInlineMqttPublisher(broker.publisher, (change) => broker?.changed(change));
     }
   } catch (error) {
     await stopAll();

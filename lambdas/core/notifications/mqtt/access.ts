@@ -14,7 +14,7 @@ import type { TopicReader } from './topics';
 export interface BrokerClient {
   clientID: string;
   role: Role;
-  /** What it may subscribe to, as of connecting (see `topicReaderOf` for a fresh one). */
+  /** What it may subscribe to and receive: found at connecting, kept current by the broker (see `topicReaderOf`). */
   reader: TopicReader;
   /** When its token expires, in ms since the epoch: the connection must end then. Undefined with VTN_AUTH=off. */
   expiresAt?: number;
