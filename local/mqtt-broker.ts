@@ -143,7 +143,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       // aedes keeps its connected clients by id; its types do not declare them.
       for (const client of Object.values((broker as unknown as { clients: Record<string, Client> }).clients)) {
         const known = clients.get(client);
-        if (known?.reader.role === 'VEN' && known.reader.venID === venID && known.clientID !== holder) known.reader = { role: 'VEN' };
+        if (known?.reader.role === 'VEN' && known.reader.venID === venID && known.clientID !== holder) known.reader = { ...known.reader, venID: undefined };
       }
     },
     async close() {
