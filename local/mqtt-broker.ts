@@ -56,7 +56,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     subscribeChecks.set(client, check);
     const settled = () =>
       setImmediate(() => {
-        subscribeChecks.delete(client);
+        if (subscribeChecks.get(client) === check) subscribeChecks.delete(client);
         // One line per SUBSCRIBE: a client may send hundreds of filters.
         if (check.refused > 0) logger.info('MQTT subscriptions refused', { clientID: known.clientID, refused: check.refused });
       });
@@ -93,7 +93,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       const check = subscribeCheckOf(client, known);
       check.reader.then(
         (reader) => {
-          known.reader = reader;
+          // A ven change seen since this lookup began wins over its answer.
+          if (subscribeChecks.get(client) === check) known.reader = reader;
           if (layout.mayReceive(reader, subscription.topic)) return done(null, subscription);
           check.refused++;
           // null: the SUBACK return code 0x80 (failure) for this filter; the connection stays up.
@@ -143,7 +144,9 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       // aedes keeps its connected clients by id; its types do not declare them.
       for (const client of Object.values((broker as unknown as { clients: Record<string, Client> }).clients)) {
         const known = clients.get(client);
-        if (known?.reader.role === 'VEN' && known.reader.venID === venID && known.clientID !== holder) known.reader = { ...known.reader, venID: undefined };
+        if (known?.reader.role !== 'VEN' || known.clientID === holder) continue;
+        subscribeChecks.delete(client);
+        if (known.reader.venID === venID) known.reader = { ...known.reader, venID: undefined };
       }
     },
     async close() {
