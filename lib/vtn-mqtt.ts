@@ -131,7 +131,12 @@ export class VtnMqtt extends Construct {
     this.publisherFunction.addToRolePolicy(
       new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:Publish'], resources: [stack.formatArn({ service: 'iot', resource: 'topic', resourceName: `${props.topicPrefix}/*` })] }),
     );
-    this.publisherFunction.addEventSource(notifierStreamSource(props.table, props.streamFailureQueue));
+    // A ven given to another client or deleted: its former client's connection is ended, so that
+    // the policy IoT Core cached at its connect no longer lets it receive that ven's topics.
+    this.publisherFunction.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:DeleteConnection'], resources: [stack.formatArn({ service: 'iot', resource: 'client', resourceName: '*' })] }),
+    );
+        this.publisherFunction.addEventSource(notifierStreamSource(props.table, props.streamFailureQueue));
 
     props.notifiersFunction.addEnvironment('VTN_MQTT_URIS', this.brokerUri);
     props.notifiersFunction.addEnvironment('VTN_MQTT_TOPIC_PREFIX', props.topicPrefix);
@@ -150,6 +155,10 @@ function acknowledgeNagFindings(mqtt: VtnMqtt, topicPrefix: string): void {
     {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${topicPrefix}/*]`,
       reason: "The publisher publishes on every topic of the binding's layout, each below the prefix, and nowhere else.",
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:client/*]',
+      reason: "iot:DeleteConnection ends the connection of a ven's former client, whichever client that was: client ids are not known at deploy time.",
     },
   );
   Validations.of(mqtt).acknowledge({

@@ -167,13 +167,17 @@ export async function startLocalVtn(options: LocalVtnOptions): Promise<LocalVtn>
         authenticate,
         findVen: (clientID) => vtnStorage().vens.findByClient(clientID),
         logger: logger(),
+      }).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        // Another broker on 1883 is common: name the settings that move or turn off this one.
+        throw new LocalSettingsError(`the MQTT port ${options.mqttPort} is in use; set MQTT_PORT to another one or VTN_MQTT=off`);
       });
       if (!process.env.VTN_MQTT_URIS) {
         process.env.VTN_MQTT_URIS = broker.uri;
         advertisesBroker = true;
       }
       // Inline notifications publish to it; the runtime reads the advertised URIs again.
-      useInlineMqttPublisher(broker.publisher);
+      useInlineMqttPublisher(broker.publisher, (change) => broker?.changed(change));
     }
   } catch (error) {
     await stopAll();

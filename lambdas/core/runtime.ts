@@ -4,6 +4,7 @@ import { dynamoClientFor } from './dynamodb-client';
 import { logger, resetLogger } from './logger';
 import { metrics, resetMetrics } from './metrics';
 import { timeLeftMs } from './deadline';
+import type { Change } from './notifications/change';
 import { InProcessRetries } from './notifications/in-process-retries';
 import { mqttBinding, resetMqttBinding } from './notifications/mqtt/binding';
 import { MqttNotifier } from './notifications/mqtt/mqtt-notifier';
@@ -32,6 +33,7 @@ interface Runtime {
 let current: Runtime | undefined;
 /** The local VTN's broker, which inline notifications publish to (in AWS the table's stream feeds IoT Core). */
 let inlineMqttPublisher: MqttPublisher | undefined;
+let inlineBrokerHook: ((change: Change) => void) | undefined;
 
 /** Time a request keeps, after its callbacks' echo challenges, to store the subscription and answer. */
 const CHALLENGE_MARGIN_MS = 1_000;
@@ -84,12 +86,17 @@ function notifyingInline(storage: VtnStorage, config: VtnConfig): VtnStorage {
     notifier.notify(change).catch((error: unknown) => log.error('notification failed', { objectType: change.objectType, operation: change.operation, error }));
     // Its failures are logged by the notifier itself.
     mqtt?.notify(change).catch(() => undefined);
+    inlineBrokerHook?.(change);
   });
 }
 
-/** Where inline notifications publish MQTT messages: the local VTN's broker, or none. */
-export function useInlineMqttPublisher(publisher: MqttPublisher | undefined): void {
+/**
+ * Where inline notifications publish MQTT messages: the local VTN's broker, or none; `changed`
+ * tells the broker of each change (a ven given to another client no longer reaches the first).
+ */
+export function useInlineMqttPublisher(publisher: MqttPublisher | undefined, changed?: (change: Change) => void): void {
   inlineMqttPublisher = publisher;
+  inlineBrokerHook = changed;
   current = undefined;
 }
 

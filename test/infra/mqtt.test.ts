@@ -130,6 +130,8 @@ describe('the publisher', () => {
     const iot = statements.filter((statement) => JSON.stringify(statement.Action).includes('iot:'));
     expect(iot).toEqual([
       { Effect: 'Allow', Action: 'iot:Publish', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':topic/openadr3/*']] } },
+      // Ending a ven's former client's connection, and nothing else on clients.
+      { Effect: 'Allow', Action: 'iot:DeleteConnection', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':client/*']] } },
     ]);
     const actions = actionsOf(statements);
     expect(actions.filter((action) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(action))).toEqual([]);

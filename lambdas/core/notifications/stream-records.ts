@@ -23,3 +23,16 @@ export function changeFromStreamRecord(record: DynamoDBRecord): Change | undefin
   const program = objectType === 'REPORT' ? reportProgramOf(image) : undefined;
   return { objectType, operation, object: wireFromItem(image), ...(program ? { program } : {}) };
 }
+
+/**
+ * The client a ven record takes that ven from: its former clientID when a BL gave it to another
+ * client or deleted it (the stream's old image), else undefined.
+ */
+export function formerVenClient(record: DynamoDBRecord): string | undefined {
+  const change = changeFromStreamRecord(record);
+  const oldImage = record.dynamodb?.OldImage as Item | undefined;
+  if (change?.objectType !== 'VEN' || change.operation === 'CREATE' || !oldImage?.data) return undefined;
+  const former = wireFromItem(oldImage).clientID;
+  const holder = change.operation === 'DELETE' ? undefined : change.object.clientID;
+  return typeof former === 'string' && former !== holder ? former : undefined;
+}

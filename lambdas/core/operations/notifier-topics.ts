@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError, VtnError } from '../errors';
+import { NotFoundError, VtnError } from '../errors';
 import type { OperationTopics, TopicLayout } from '../notifications/mqtt/topics';
 import type { VtnStorage } from '../storage/port';
 import type { Caller } from './operations';
@@ -103,12 +103,15 @@ export class NotifierTopics {
     return this.ownVenID(caller);
   }
 
-  /** The ven must exist (404); a VEN may ask for its own ven's topics only (403). */
+  /**
+   * The ven must exist (404); a VEN may ask for its own ven's topics only, and another client's ven
+   * is 404 to it as with GET /vens/{venID}: a 403 would tell which ven ids are in use.
+   */
   private async venOf(caller: Caller, venID: string): Promise<TopicLayout> {
     const layout = this.binding();
     const ven = await this.storage.vens.get(venID);
     const reader = caller.role === 'BL' ? BL_READER : { role: 'VEN' as const, clientID: caller.clientID };
-    if (!mayRead(reader, 'VEN', ven)) throw new ForbiddenError(`ven ${venID} is not this client's ven`);
+    if (!mayRead(reader, 'VEN', ven)) throw new NotFoundError('VEN', venID);
     return layout;
   }
 }

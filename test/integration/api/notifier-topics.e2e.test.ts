@@ -69,7 +69,7 @@ describe('with an MQTT binding', () => {
     }
   });
 
-  test("a VEN asking for program topics gets the names under its own ven, for programs it may read; its own ven's names; 403 for another's", async () => {
+  test("a VEN asking for program topics gets the names under its own ven, for programs it may read; its own ven's names; 404 for another's", async () => {
     const expected: [string, number, object?][] = [
       ['/programs', 200, names(`vens/${ven1ID}/programs`)],
       [`/programs/${granted}`, 200, names(`vens/${ven1ID}/programs/${granted}`, false)],
@@ -80,10 +80,10 @@ describe('with an MQTT binding', () => {
       [`/vens/${ven1ID}/events`, 200, names(`vens/${ven1ID}/events`)],
       [`/vens/${ven1ID}/programs`, 200, names(`vens/${ven1ID}/programs`)],
       [`/vens/${ven1ID}/resources`, 200, names(`vens/${ven1ID}/resources`)],
-      [`/vens/${otherVenID}`, 403],
-      [`/vens/${otherVenID}/events`, 403],
-      [`/vens/${otherVenID}/programs`, 403],
-      [`/vens/${otherVenID}/resources`, 403],
+      [`/vens/${otherVenID}`, 404],
+      [`/vens/${otherVenID}/events`, 404],
+      [`/vens/${otherVenID}/programs`, 404],
+      [`/vens/${otherVenID}/resources`, 404],
       // BL-only (read_bl), refused by scope.
       ['/events', 403],
       ['/reports', 403],

@@ -14,7 +14,9 @@ import type { TopicReader } from './topics';
 export interface BrokerClient {
   clientID: string;
   role: Role;
-  /** What it may subscribe to, as of connecting (see `topicReaderOf` for a fresh one). */
+  /** Its token's scopes: it receives no more than they let it read over the API. */
+  scopes: readonly string[];
+  /** What it may subscribe to and receive: found at connecting, kept current by the broker (see `topicReaderOf`). */
   reader: TopicReader;
   /** When its token expires, in ms since the epoch: the connection must end then. Undefined with VTN_AUTH=off. */
   expiresAt?: number;
@@ -56,14 +58,14 @@ export async function brokerClient(
     if (username !== caller.clientID) return { refused: 'the username must be the client id the access token names', returnCode: 4 };
     if (mqttClientId !== caller.clientID) return { refused: 'the MQTT client id must be the client id the access token names', returnCode: 2 };
   }
-  const client = { clientID: caller.clientID, role: caller.role };
+  const client = { clientID: caller.clientID, role: caller.role, scopes: caller.scopes };
   return { ...client, reader: await topicReaderOf(client, findVen), expiresAt: caller.expiresAt };
 }
 
 /** What a client may subscribe to now: a VEN by the ven it has at this moment (one registered after connecting counts). */
-export async function topicReaderOf(client: Pick<BrokerClient, 'clientID' | 'role'>, findVen: FindVen): Promise<TopicReader> {
-  if (client.role === 'BL') return { role: 'BL' };
-  return { role: 'VEN', venID: (await findVen(client.clientID))?.id };
+export async function topicReaderOf(client: Pick<BrokerClient, 'clientID' | 'role' | 'scopes'>, findVen: FindVen): Promise<TopicReader> {
+  if (client.role === 'BL') return { role: 'BL', scopes: client.scopes };
+  return { role: 'VEN', venID: (await findVen(client.clientID))?.id, scopes: client.scopes };
 }
 
 export function isRefusal(answer: BrokerClient | BrokerRefusal): answer is BrokerRefusal {

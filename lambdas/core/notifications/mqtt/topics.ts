@@ -1,3 +1,4 @@
+import type { Scope } from '../../auth/scopes';
 import type { ChangeOperation } from '../change';
 
 /**
@@ -61,6 +62,9 @@ export class TopicLayout {
     if (!isValidFilter(filter)) return false;
     const levels = filter.split('/');
     if (levels[0] !== this.prefix || levels.length < 2) return false;
+    const scopes = reader.scopes;
+    // A filter is granted if its token may read some name it matches; each delivery is judged by its own name.
+    if (scopes !== undefined && !scopesToReceive(filter).some((scope) => scopes.includes(scope))) return false;
     if (reader.role === 'BL') return true;
     return reader.venID !== undefined && levels.length >= 4 && levels[1] === 'vens' && levels[2] === reader.venID;
   }
@@ -72,8 +76,32 @@ export class TopicLayout {
   }
 }
 
-/** Who subscribes: a BL, or a VEN client with the id of its ven (undefined before it has one). */
-export type TopicReader = { role: 'BL' } | { role: 'VEN'; venID?: string };
+/**
+ * Who subscribes: a BL, or a VEN client with the id of its ven (undefined before it has one), and
+ * the scopes of its token (undefined: not limited by scope).
+ */
+export type TopicReader = ({ role: 'BL' } | { role: 'VEN'; venID?: string }) & { scopes?: readonly string[] };
+
+/**
+ * The scope receiving a name below the prefix takes, as the API's reads of the same objects take
+ * it: the whole VTN's names `read_bl`; a ven's programs and events `read_targets` (GET /programs,
+ * GET /events); the ven itself and its resources `read_ven_objects`. For a filter, every scope
+ * some name it matches takes (a concrete name: exactly one).
+ */
+export function scopesToReceive(topic: string): Scope[] {
+  const levels = topic.split('/');
+  const [, first, venLevel, kind] = levels;
+  const scopes = new Set<Scope>();
+  // Whole-VTN names: any first level but `vens`, and `vens/<op>`.
+  if (first !== 'vens' || levels.length <= 3) scopes.add('read_bl');
+  const underVen = (first === 'vens' || first === '+' || first === '#') && (levels.length >= 4 || venLevel === '#' || first === '#');
+  if (underVen) {
+    const anyKind = kind === undefined || kind === '#' || (kind === '+' && levels.length > 4);
+    if (anyKind || levels.length === 4 || kind === 'resources') scopes.add('read_ven_objects');
+    if (anyKind || kind === 'programs' || kind === 'events') scopes.add('read_targets');
+  }
+  return [...scopes];
+}
 
 /** The name in `topics` for one operation. */
 export function topicFor(topics: OperationTopics, operation: ChangeOperation): string | undefined {
