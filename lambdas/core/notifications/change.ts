@@ -14,6 +14,8 @@ export interface Change {
    * the event within them, since the program can no longer be read.
    */
   programTargets?: string[];
+  /** An event's program before this update moved it to another one. */
+  formerProgram?: string;
 }
 
 /** The spec's `notification`: what a callback receives. */

@@ -94,7 +94,14 @@ function notifying<T extends StoredObject, Q>(
     list: (query) => store.list(query),
     get: (id) => store.get(id),
     create: async (object) => report(objectType, 'CREATE', await store.create(object)),
-    update: async (id, change) => report(objectType, 'UPDATE', await store.update(id, change)),
+    update: async (id, change) => {
+      let replaced: T | undefined;
+      const updated = await store.update(id, (current) => {
+        replaced = current;
+        return change(current);
+      });
+      return report(objectType, 'UPDATE', updated, movedFrom(replaced, updated));
+    },
     delete: async (id, expect) => {
       const doomed = deletedWith ? await deletedWith.list(id) : [];
       const deleted = report(objectType, 'DELETE', await store.delete(id, expect));
@@ -102,4 +109,10 @@ function notifying<T extends StoredObject, Q>(
       return deleted;
     },
   };
+}
+
+/** An event's former program, when the update moved it to another one. */
+function movedFrom(replaced: StoredObject | undefined, updated: StoredObject): Partial<Change> {
+  if (updated.objectType !== 'EVENT' || replaced?.objectType !== 'EVENT' || replaced.programID === updated.programID) return {};
+  return { formerProgram: replaced.programID };
 }

@@ -21,7 +21,17 @@ export function changeFromStreamRecord(record: DynamoDBRecord): Change | undefin
   const objectType = image?.objectType?.S as StoredObjectType | undefined;
   if (!operation || !image || !objectType || !NOTIFIED_TYPES.includes(objectType) || !image.data) return undefined;
   const program = objectType === 'REPORT' ? reportProgramOf(image) : undefined;
-  return { objectType, operation, object: wireFromItem(image), ...(program ? { program } : {}) };
+  const object = wireFromItem(image);
+  const formerProgram = objectType === 'EVENT' && operation === 'UPDATE' ? programBefore(record, object) : undefined;
+  return { objectType, operation, object, ...(program ? { program } : {}), ...(formerProgram ? { formerProgram } : {}) };
+}
+
+/** The program an event update moved it from (the stream's old image), if it moved. */
+function programBefore(record: DynamoDBRecord, object: Record<string, unknown>): string | undefined {
+  const oldImage = record.dynamodb?.OldImage as Item | undefined;
+  if (!oldImage?.data || isTombstone(oldImage)) return undefined;
+  const former = wireFromItem(oldImage).programID;
+  return typeof former === 'string' && former !== object.programID ? former : undefined;
 }
 
 /**

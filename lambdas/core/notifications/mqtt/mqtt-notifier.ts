@@ -60,9 +60,17 @@ export class MqttNotifier {
         const programID = object.programID as string;
         publish(layout.allEvents());
         publish(layout.programEvents(programID));
-        for (const { venID, reader } of await this.readers(change, await eventProgramTargets(this.storage, change, programID))) {
+        const readers = await this.readers(change, await eventProgramTargets(this.storage, change, programID));
+        for (const { venID, reader } of readers) {
           publish(layout.venEvents(venID), reader);
           publish(layout.venProgramEvents(venID, programID), reader);
+        }
+        // Whoever follows the program the event left hears that it changed (and where it went);
+        // a VEN only if it may read the event in both programs.
+        if (change.formerProgram) {
+          publish(layout.programEvents(change.formerProgram));
+          const formerReaders = new Set((await this.readers(change, await eventProgramTargets(this.storage, change, change.formerProgram))).map(({ venID }) => venID));
+          for (const { venID, reader } of readers) if (formerReaders.has(venID)) publish(layout.venProgramEvents(venID, change.formerProgram), reader);
         }
         break;
       }

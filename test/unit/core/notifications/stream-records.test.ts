@@ -66,3 +66,11 @@ test("a subscription's role is kept beside it, out of its wire form", () => {
   // Written before roles were kept: none, which the notifier takes for a VEN's.
   expect(fromItem<Subscription>(toItem(aSubscription(), 1))[SUBSCRIBER_ROLE]).toBeUndefined();
 });
+
+test("an event update that moved it to another program carries the former program; one that did not carries none", () => {
+  const event = anEvent('program-old');
+  const moved = changeFromStreamRecord(record('MODIFY', { OldImage: toItem(event, 1), NewImage: toItem({ ...event, programID: 'program-new' }, 2) }));
+  expect(moved).toMatchObject({ operation: 'UPDATE', formerProgram: 'program-old', object: { programID: 'program-new' } });
+  const stayed = changeFromStreamRecord(record('MODIFY', { OldImage: toItem(event, 1), NewImage: toItem({ ...event, eventName: 'renamed' }, 2) }));
+  expect(stayed).not.toHaveProperty('formerProgram');
+});

@@ -82,6 +82,25 @@ describe('what MqttNotifier publishes', () => {
     expect(topicsOf(hiddenProgram.published)).toEqual(['oa/events/delete', 'oa/programs/program-1/events/delete']);
   });
 
+  it("publishes an event moved to another program on its former program's topics too, under a ven only if it may read the event in both programs", async () => {
+    const programs: Record<string, string[]> = { [P]: [], 'program-old': ['group2'] };
+    const storage = {
+      venGrants: async () => grants,
+      programs: {
+        get: async (id: string) => {
+          if (!programs[id]) throw new NotFoundError('PROGRAM', id);
+          return { id, targets: programs[id] } as unknown as Program;
+        },
+        deletedTargets: async () => undefined,
+      },
+    } as unknown as MqttNotifierStorage;
+    const published: Publication[] = [];
+    const notifier = new MqttNotifier(storage, { publish: async (publications) => void published.push(...publications) }, new TopicLayout('oa'), new Logger('silent'));
+    await notifier.notify({ ...change('EVENT', 'UPDATE', { id: 'event-1', objectType: 'EVENT', programID: P }), formerProgram: 'program-old' });
+    const former = topicsOf(published).filter((topic) => topic.includes('program-old'));
+    expect(former).toEqual(['oa/programs/program-old/events/update', `oa/vens/${VEN_B}/programs/program-old/events/update`]);
+  });
+
   it('publishes reports, subscriptions, vens and resources on their all-object topics, a ven and its resources on that ven too', async () => {
     const cases: [Change, string[]][] = [
       [change('REPORT', 'CREATE', { id: 'r', objectType: 'REPORT', clientID: 'client-a' }), ['oa/reports/create']],
