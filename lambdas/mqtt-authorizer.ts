@@ -109,19 +109,43 @@ const REFUSED: IotAuthorizerResponse = {
 };
 
 /**
- * What `reader` may do: connect as `clientID`, and subscribe to and receive what `mayReceive`
- * allows it. IAM's `*` matches any characters, `/` included; `?` is not used.
+ * What `reader` may do: connect as `clientID`, subscribe to what `mayReceive` allows its role, and
+ * receive what it allows its role and scopes. IAM's `*` matches any characters, `/` included; `?`
+ * is not used.
  */
 export function policyFor(clientID: string, reader: TopicReader, layout: TopicLayout, iotArnPrefix: string): IotPolicyDocument {
   const statements: IotPolicyDocument['Statement'] = [{ Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${iotArnPrefix}:client/${clientID}`] }];
   const root = readableRoot(reader, layout);
   if (root !== undefined) {
-    statements.push(
-      { Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [`${iotArnPrefix}:topicfilter/${root}/*`] },
-      { Effect: 'Allow', Action: ['iot:Receive'], Resource: [`${iotArnPrefix}:topic/${root}/*`] },
-    );
+    statements.push({ Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [`${iotArnPrefix}:topicfilter/${root}/*`] });
+    const names = receivable(reader, root, layout);
+    if (names.length > 0) statements.push({ Effect: 'Allow', Action: ['iot:Receive'], Resource: names.map((name) => `${iotArnPrefix}:topic/${name}`) });
   }
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * The names (IAM patterns) `reader` may receive below `root`, by the scopes its token holds, as
+ * `scopesToReceive` takes them. IoT Core checks Receive at each delivery, so a subscription the
+ * token's scopes do not cover delivers nothing. A BL lacking `read_targets` or
+ * `read_ven_objects` is not given the ven's own names (`vens/<venID>/<op>`): IAM's `*` cannot
+ * stop at one level, and refusing more than the rule is the safe side.
+ */
+function receivable(reader: TopicReader, root: string, layout: TopicLayout): string[] {
+  const scopes = reader.scopes;
+  const targets = !scopes || scopes.includes('read_targets');
+  const venObjects = !scopes || scopes.includes('read_ven_objects');
+  if (targets && venObjects) return [`${root}/*`];
+  const underVens = reader.role === 'BL' ? `${root}/vens/*` : root;
+  const names = [
+    ...(targets ? [`${underVens}/events/*`, `${underVens}/programs/*`] : []),
+    ...(venObjects ? [`${underVens}/resources/*`, ...(reader.role === 'VEN' ? ['update', 'delete'].map((operation) => `${root}/${operation}`) : [])] : []),
+  ];
+  if (reader.role === 'BL') {
+    names.push(...['programs', 'events', 'reports', 'subscriptions', 'resources'].map((kind) => `${root}/${kind}/*`));
+    names.push(...Object.values(layout.allVens()).filter((name) => !name.endsWith('/+')));
+  }
+  return names;
 }
 
 /** The topic level below which `reader` may read everything; undefined for a VEN without a ven. */

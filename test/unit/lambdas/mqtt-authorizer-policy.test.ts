@@ -74,3 +74,35 @@ test('a client may connect as its own client id only, and never publish', () => 
     }),
   );
 });
+
+describe('a token with fewer scopes', () => {
+  const SCOPE_SETS = [[], ['read_targets'], ['read_ven_objects'], ['read_targets', 'read_ven_objects']];
+  const P1 = 'p1';
+  /** Every name the VTN publishes on, for each ven id. */
+  const published = [
+    layout.allPrograms(), layout.program(P1), layout.programEvents(P1), layout.allEvents(), layout.allReports(), layout.allSubscriptions(), layout.allVens(), layout.allResources(),
+    ...venIDs.flatMap((venID) => [layout.ven(venID), layout.venPrograms(venID), layout.venProgram(venID, P1), layout.venProgramEvents(venID, P1), layout.venEvents(venID), layout.venResources(venID)]),
+  ].flatMap((topics) => [topics.CREATE, topics.UPDATE, topics.DELETE].filter((name): name is string => name !== undefined));
+
+  it("lets a VEN receive a published name exactly when its token's scopes would let it read the object over the API", () => {
+    for (const scopes of SCOPE_SETS) {
+      for (const venID of venIDs) {
+        const reader: TopicReader = { role: 'VEN', venID, scopes };
+        const policy = policyFor('client-1', reader, layout, IOT);
+        for (const name of published) expect({ scopes, name, allowed: allows(policy, 'iot:Receive', `${IOT}:topic/${name}`) }).toEqual({ scopes, name, allowed: layout.mayReceive(reader, name) });
+      }
+    }
+  });
+
+  it('never lets a BL receive a published name its scopes do not cover', () => {
+    for (const scopes of SCOPE_SETS.map((set) => ['read_bl', ...set])) {
+      const reader: TopicReader = { role: 'BL', scopes };
+      const policy = policyFor('client-1', reader, layout, IOT);
+      for (const name of published) {
+        if (allows(policy, 'iot:Receive', `${IOT}:topic/${name}`)) expect({ scopes, name, allowed: layout.mayReceive(reader, name) }).toEqual({ scopes, name, allowed: true });
+      }
+      // Everything the VTN publishes on its whole-VTN names still arrives.
+      for (const name of published.filter((topic) => !topic.startsWith('openadr3/vens/') || topic.split('/').length === 3)) expect(allows(policy, 'iot:Receive', `${IOT}:topic/${name}`)).toBe(true);
+    }
+  });
+});
