@@ -76,3 +76,36 @@ it('keeps one view per reader of a page, even when storage hands every reader th
   expect(await targetsIn(BL)).toEqual(['group-1', 'secret-group']);
   expect(await targetsIn(VEN1)).toEqual(['group-1']);
 }, 30_000);
+
+it("follows a VEN's grant as another instance moves it: resource targets, ven targets, the ven given to another client", async () => {
+  const tableName = await db.freshTable();
+  const a = new VtnOperations(db.storage(tableName, { coherenceMs: 0 }), options);
+  const b = new VtnOperations(db.storage(tableName, { coherenceMs: 0 }), options);
+  const program = await b.createProgram(BL, { programName: 'p' });
+  const venRequest = (clientID: string, targets: string[] | null) => ({ objectType: 'BL_VEN_REQUEST', venName: 'v1', clientID, targets });
+  const ven = await b.createVen(BL, venRequest('ven-1', ['group-1']));
+  await b.createEvent(BL, { ...eventBody(program.id, 'open'), targets: null });
+  await b.createEvent(BL, eventBody(program.id, 'shared'));
+  await b.createEvent(BL, { ...eventBody(program.id, 'secret'), targets: ['secret-group'] });
+  const shownOnA = async (caller: Caller, query = {}) =>
+    (JSON.parse(jsonText(await a.listEvents(caller, { ...page, ...query }))) as { eventName: string; targets?: string[] }[])
+      .map((shown) => `${shown.eventName}:${(shown.targets ?? []).join('+')}`)
+      .sort();
+  expect(await shownOnA(VEN1)).toEqual(['open:', 'shared:group-1']);
+  expect(await shownOnA(BL)).toEqual(['open:', 'secret:secret-group', 'shared:group-1+secret-group']);
+
+  const resourceRequest = (targets: string[]) => ({ objectType: 'BL_RESOURCE_REQUEST', resourceName: 'r', venID: ven.id, clientID: 'ven-1', targets });
+  const resource = await b.createResource(BL, resourceRequest(['secret-group']));
+  expect(await shownOnA(VEN1)).toEqual(['open:', 'secret:secret-group', 'shared:group-1+secret-group']);
+  await b.updateResource(BL, resource.id as string, resourceRequest([]));
+  expect(await shownOnA(VEN1)).toEqual(['open:', 'shared:group-1']);
+  expect(await shownOnA(VEN1, { targets: ['secret-group'] })).toEqual([]);
+
+  await b.updateVen(BL, ven.id as string, venRequest('ven-2', ['group-1']));
+  expect(await shownOnA(VEN1)).toEqual(['open:']);
+  expect(await shownOnA(VEN2)).toEqual(['open:', 'shared:group-1']);
+  await b.updateVen(BL, ven.id as string, venRequest('ven-1', null));
+  expect(await shownOnA(VEN1)).toEqual(['open:']);
+  expect(await shownOnA(VEN2)).toEqual(['open:']);
+  expect(await shownOnA(VEN1, { skip: 1 })).toEqual([]);
+}, 30_000);
