@@ -2,6 +2,7 @@ import { timeLeftMs } from '../deadline';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { NotFoundError } from '../errors';
+import { mayRead, type Reader } from '../operations/privacy';
 import type { Grant, VtnStorage } from '../storage/port';
 import type { Change, Delivery, DeliveryTarget } from './change';
 import { candidatesFor, deliveriesFor, eventProgramTargets, isBlSubscription } from './matching';
@@ -104,7 +105,23 @@ export class Notifier {
       (candidate) => candidate.callbackUrl === delivery.callbackUrl && (candidate.objects as string[]).includes(objectType) && candidate.operations.includes(verb),
     );
     if (!operation) return this.drop(delivery, 'the subscription no longer asks for this change at this callback');
+    if (!isBlSubscription(subscription) && !(await this.stillReadableBy(subscription.clientID, delivery))) {
+      return this.drop(delivery, 'its client may no longer read the object');
+    }
     return this.attempt({ ...delivery, bearerToken: operation.bearerToken });
+  }
+
+  /**
+   * Whether a VEN client may still read what a retry carries, by its grant now: a BL may have
+   * taken a target from it, or given its ven away, since the first attempt. The object is as that
+   * client was shown it, so only targets it was granted then can keep it readable.
+   */
+  private async stillReadableBy(clientID: string, { notification }: Delivery): Promise<boolean> {
+    const reader: Reader = { role: 'VEN', clientID, grant: await this.storage.grantOf(clientID) };
+    const { objectType, object } = notification;
+    const programID = objectType === 'EVENT' ? (object as { programID?: string }).programID : undefined;
+    const programTargets = programID ? await eventProgramTargets(this.storage, { objectType, operation: notification.operation, object }, programID) : undefined;
+    return mayRead(reader, objectType, object, programTargets);
   }
 
   /** Closes the client's kept connections (tests, benchmark). */

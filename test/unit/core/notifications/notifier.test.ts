@@ -128,7 +128,7 @@ test('a retry is dropped when its subscription, narrowed since, no longer asks f
   const lines: string[] = [];
   const notifier = notifierOver([narrowed], lines);
   try {
-    const retry = (objectType: 'PROGRAM' | 'REPORT') => ({ subscriptionID: narrowed.id, callbackUrl, notification: { objectType, operation: 'CREATE' as const, object: { id: 'x1' }, targets: null }, attempt: 2 });
+    const retry = (objectType: 'PROGRAM' | 'REPORT') => ({ subscriptionID: narrowed.id, callbackUrl, notification: { objectType, operation: 'CREATE' as const, object: { id: 'x1', clientID: narrowed.clientID }, targets: null }, attempt: 2 });
     expect(await notifier.redeliver(retry('PROGRAM'))).toBe(false);
     expect(receiver.on('/narrowed')).toEqual([]);
     expect(await notifier.redeliver(retry('REPORT'))).toBe(true);
@@ -184,4 +184,23 @@ test("an event deleted with its program reaches a VEN subscriber only when the p
   } finally {
     notifier.close();
   }
+});
+
+test("a VEN subscriber's retry is dropped when its grant no longer reaches the object, and made while it still does", async () => {
+  const callbackUrl = `${receiver.url}/regranted`;
+  const subscription = aSubscription({ clientID: 'ven-client', objectOperations: [{ objects: ['PROGRAM'], operations: ['UPDATE'], callbackUrl }] });
+  let granted = ['group1'];
+  const lines: string[] = [];
+  const notifier = notifierOver([subscription], lines, { ...storeOver([subscription]), grantOf: async () => ({ venID: 'ven-1', targets: granted }) });
+  // As the VEN was shown the program at the first attempt: only its granted target.
+  const retry = { subscriptionID: subscription.id, callbackUrl, notification: { objectType: 'PROGRAM' as const, operation: 'UPDATE' as const, object: { id: 'p1', objectType: 'PROGRAM', targets: ['group1'] }, targets: ['group1'] }, attempt: 2 };
+  try {
+    expect(await notifier.redeliver(retry)).toBe(true);
+    granted = ['group2'];
+    expect(await notifier.redeliver(retry)).toBe(false);
+    expect(receiver.on('/regranted')).toHaveLength(1);
+  } finally {
+    notifier.close();
+  }
+  expect(lines.map((line) => JSON.parse(line)).filter((entry) => entry.message === 'webhook retry dropped').map((entry) => entry.reason)).toEqual(['its client may no longer read the object']);
 });
