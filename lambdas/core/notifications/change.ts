@@ -37,4 +37,6 @@ export interface Delivery {
 
 export interface DeliveryTarget extends Delivery {
   bearerToken?: string | null;
+  /** A VEN subscriber's clientID: each VEN's deliveries share a part of the delivery slots. */
+  subscriberClientID?: string;
 }

@@ -5,6 +5,11 @@ export class ConcurrencyLimit {
 
   constructor(readonly max: number) {}
 
+  /** Nothing running and nothing waiting. */
+  get idle(): boolean {
+    return this.running === 0 && this.waiting.length === 0;
+  }
+
   /** `waited`: whether the task had to wait for its turn. */
   async run<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
     const waited = this.running >= this.max;

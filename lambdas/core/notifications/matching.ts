@@ -126,11 +126,16 @@ export function deliveriesFor(change: Change, subscriptions: readonly Subscripti
     const key = `${subscription.id} ${callbackUrl}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    deliveries.push({ subscriptionID: subscription.id, callbackUrl, bearerToken, notification, attempt: 1 });
+    deliveries.push({ subscriptionID: subscription.id, ...venShare(subscription), callbackUrl, bearerToken, notification, attempt: 1 });
   }
   return deliveries;
 }
 
 function readerOf(subscription: Subscription, grants: ReadonlyMap<string, Grant>): Reader {
   return isBlSubscription(subscription) ? BL_READER : { role: 'VEN', clientID: subscription.clientID, grant: grants.get(subscription.clientID) };
+}
+
+/** A VEN's deliveries share a part of the slots; a BL's (the operator's own) are not limited. */
+export function venShare(subscription: Subscription): { subscriberClientID?: string } {
+  return isBlSubscription(subscription) ? {} : { subscriberClientID: subscription.clientID };
 }

@@ -5,10 +5,14 @@ import { NotFoundError } from '../errors';
 import { mayRead, type Reader } from '../operations/privacy';
 import type { Grant, VtnStorage } from '../storage/port';
 import type { Change, Delivery, DeliveryTarget } from './change';
-import { candidatesFor, deliveriesFor, eventProgramTargets, isBlSubscription } from './matching';
+import { candidatesFor, deliveriesFor, eventProgramTargets, isBlSubscription, venShare } from './matching';
 import { loggedUrl } from './log-redaction';
 import type { WebhookConfig } from '../config';
 import { WebhookClient, type WebhookOptions } from './webhook-client';
+import { ConcurrencyLimit } from './concurrency-limit';
+
+/** A client's deliveries take at most this fraction (1/n) of the slots at once. */
+const CLIENT_SHARE_DIVISOR = 4;
 
 /** Where failed deliveries wait for their next attempt, and where those out of attempts are kept. */
 export interface RetryScheduler {
@@ -65,6 +69,8 @@ export class RetryPolicy {
  */
 export class Notifier {
   private readonly client: WebhookClient;
+  /** Each subscriber client's part of the delivery slots, while it has deliveries under way. */
+  private readonly shares = new Map<string, ConcurrencyLimit>();
 
   constructor(
     private readonly storage: NotifierStorage,
@@ -108,7 +114,7 @@ export class Notifier {
     if (!isBlSubscription(subscription) && !(await this.stillReadableBy(subscription.clientID, delivery))) {
       return this.drop(delivery, 'its client may no longer read the object');
     }
-    return this.attempt({ ...delivery, bearerToken: operation.bearerToken });
+    return this.attempt({ ...delivery, ...venShare(subscription), bearerToken: operation.bearerToken });
   }
 
   /**
@@ -130,9 +136,10 @@ export class Notifier {
   }
 
   private async attempt(target: DeliveryTarget): Promise<boolean> {
-    const { bearerToken, ...delivery } = target;
+    const { bearerToken, subscriberClientID, ...delivery } = target;
     const startBy = Date.now() + timeLeftMs() - this.options.webhook.timeoutMs;
-    const result = await this.client.post(delivery.callbackUrl, delivery.notification, bearerToken, startBy);
+    const post = () => this.client.post(delivery.callbackUrl, delivery.notification, bearerToken, startBy);
+    const result = await this.fairShare(subscriberClientID, post);
     const fields = {
       subscriptionID: delivery.subscriptionID,
       callbackUrl: loggedUrl(delivery.callbackUrl),
@@ -162,6 +169,25 @@ export class Notifier {
     this.options.metrics.count('WebhookGivenUp', {});
     await this.options.retries.giveUp({ ...delivery, lastError: result.error, failedAt: new Date().toISOString() });
     return false;
+  }
+
+  /**
+   * Runs a VEN client's delivery within that client's share of the slots (a quarter of them), so
+   * that one VEN's slow or hanging callbacks cannot hold every slot; a delivery that waits past its
+   * start-by time is deferred like any other.
+   */
+  private async fairShare<T>(clientID: string | undefined, post: () => Promise<T>): Promise<T> {
+    if (clientID === undefined) return post();
+    let share = this.shares.get(clientID);
+    if (!share) {
+      share = new ConcurrencyLimit(Math.max(1, Math.ceil(this.options.webhook.concurrency / CLIENT_SHARE_DIVISOR)));
+      this.shares.set(clientID, share);
+    }
+    try {
+      return await share.run(post);
+    } finally {
+      if (share.idle) this.shares.delete(clientID);
+    }
   }
 
   private drop(delivery: Delivery, reason: string): boolean {

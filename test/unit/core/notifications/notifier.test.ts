@@ -66,7 +66,7 @@ test("a subscription's bearer token is in no notification of it and in no log li
 test('deliveries share one concurrency limit across changes and retries', async () => {
   const slow = await Receiver.start(() => 204, { answerAfterMs: 100 });
   const subscriptions = Array.from({ length: 5 }, (_, index) =>
-    aSubscription({ objectOperations: [{ objects: ['PROGRAM'], operations: ['CREATE', 'DELETE'], callbackUrl: `${slow.url}/${index}` }] }),
+    aSubscription({ clientID: `client-${index}`, objectOperations: [{ objects: ['PROGRAM'], operations: ['CREATE', 'DELETE'], callbackUrl: `${slow.url}/${index}` }] }),
   );
   const notifier = notifierOver(subscriptions, []);
   const change = (operation: 'CREATE' | 'DELETE', id: string) => ({ objectType: 'PROGRAM' as const, operation, object: { id } });
@@ -203,4 +203,21 @@ test("a VEN subscriber's retry is dropped when its grant no longer reaches the o
     notifier.close();
   }
   expect(lines.map((line) => JSON.parse(line)).filter((entry) => entry.message === 'webhook retry dropped').map((entry) => entry.reason)).toEqual(['its client may no longer read the object']);
+});
+
+test("one client's slow callbacks take at most its share of the delivery slots, leaving the others to other clients", async () => {
+  const slow = await Receiver.start(() => 204, { answerAfterMs: 200 });
+  const subscription = (clientID: string, path: string) => aSubscription({ clientID, objectOperations: [{ objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl: `${slow.url}/${path}` }] });
+  // Four slots in all: a client's share is one.
+  const subscriptions = [subscription('hog', 'h1'), subscription('hog', 'h2'), subscription('hog', 'h3'), subscription('other', 'o1')];
+  const notifier = notifierOver(subscriptions, []);
+  try {
+    expect(await notifier.notify({ objectType: 'PROGRAM', operation: 'CREATE', object: { id: 'p-fair' } })).toEqual({ delivered: 4, failed: 0 });
+    expect(slow.load.maxRequests).toBe(2);
+    // The other client's delivery did not wait behind the hog's.
+    expect(slow.received.findIndex((request) => request.path.startsWith('/o1'))).toBeLessThan(2);
+  } finally {
+    notifier.close();
+    await slow.close();
+  }
 });
