@@ -48,7 +48,7 @@ export function handler(event: DynamoDBStreamEvent, context?: Context): Promise<
     event,
     async (change, record) => {
       // First, so that nothing published from here on reaches the ven's former client.
-      const former = formerVenClient(record);
+      const former = formerVenClient(record, change);
       if (former) await disconnect(iotData(), former);
       await mqttNotifier().notify(change);
     },
@@ -75,19 +75,19 @@ export async function disconnect(client: IoTDataPlaneClient, clientId: string): 
  * failure. A record not begun by `startBy` (epoch ms) is reported untried, with those after it.
  */
 export async function notifyInOrder(event: DynamoDBStreamEvent, notify: (change: Change, record: DynamoDBRecord) => Promise<unknown>, startBy = Infinity): Promise<DynamoDBBatchResponse> {
+  // The stream gives the reported record again, with every record after it.
+  const givenBackFrom = (record: DynamoDBRecord): DynamoDBBatchResponse => ({ batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] });
   for (const record of event.Records) {
     if (Date.now() > startBy) {
-      const itemIdentifier = record.dynamodb?.SequenceNumber ?? '';
-      logger().info('MQTT notification batch out of time; the rest will be given again', { itemIdentifier });
-      return { batchItemFailures: [{ itemIdentifier }] };
+      logger().info('MQTT notification batch out of time; the rest will be given again', { itemIdentifier: record.dynamodb?.SequenceNumber });
+      return givenBackFrom(record);
     }
     try {
       const change = changeFromStreamRecord(record);
       if (change) await notify(change, record);
     } catch (error) {
-      const itemIdentifier = record.dynamodb?.SequenceNumber ?? '';
-      logger().error('MQTT notification record failed; it and the records after it will be retried', { itemIdentifier, error });
-      return { batchItemFailures: [{ itemIdentifier }] };
+      logger().error('MQTT notification record failed; it and the records after it will be retried', { itemIdentifier: record.dynamodb?.SequenceNumber, error });
+      return givenBackFrom(record);
     }
   }
   return { batchItemFailures: [] };

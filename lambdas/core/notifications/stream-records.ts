@@ -26,23 +26,26 @@ export function changeFromStreamRecord(record: DynamoDBRecord): Change | undefin
   return { objectType, operation, object, ...(program ? { program } : {}), ...(formerProgram ? { formerProgram } : {}) };
 }
 
-/** The program an event update moved it from (the stream's old image), if it moved. */
+/** The program an event update moved it from, if it moved. */
 function programBefore(record: DynamoDBRecord, object: Record<string, unknown>): string | undefined {
-  const oldImage = record.dynamodb?.OldImage as Item | undefined;
-  if (!oldImage?.data || isTombstone(oldImage)) return undefined;
-  const former = wireFromItem(oldImage).programID;
+  const former = objectBefore(record)?.programID;
   return typeof former === 'string' && former !== object.programID ? former : undefined;
 }
 
-/**
- * The client a ven record takes that ven from: its former clientID when a BL gave it to another
- * client or deleted it (the stream's old image), else undefined.
- */
-export function formerVenClient(record: DynamoDBRecord): string | undefined {
-  const change = changeFromStreamRecord(record);
+/** The object as it was before the record's write (the stream's old image), if it was one. */
+function objectBefore(record: DynamoDBRecord): Record<string, unknown> | undefined {
   const oldImage = record.dynamodb?.OldImage as Item | undefined;
-  if (change?.objectType !== 'VEN' || change.operation === 'CREATE' || !oldImage?.data) return undefined;
-  const former = wireFromItem(oldImage).clientID;
+  return oldImage?.data && !isTombstone(oldImage) ? wireFromItem(oldImage) : undefined;
+}
+
+/**
+ * The client a ven record (`change`, as changeFromStreamRecord made it) takes that ven from: its
+ * former clientID when a BL gave it to another client or deleted it, else undefined.
+ */
+export function formerVenClient(record: DynamoDBRecord, change: Change): string | undefined {
+  if (change.objectType !== 'VEN' || change.operation === 'CREATE') return undefined;
+  // A deleted ven's record carries it as it was: its object is the old image.
+  const former = change.operation === 'DELETE' ? change.object.clientID : objectBefore(record)?.clientID;
   const holder = change.operation === 'DELETE' ? undefined : change.object.clientID;
   return typeof former === 'string' && former !== holder ? former : undefined;
 }
