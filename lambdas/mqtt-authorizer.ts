@@ -15,7 +15,8 @@ import { vtnStorage } from './core/runtime';
  * names.
  *
  * The policy is `TopicLayout.mayReceive` written as IoT policy: a BL may subscribe to any filter
- * below the prefix, a VEN to filters below `<prefix>/vens/<its venID>/`; clients never publish.
+ * below the prefix, a VEN to filters below `<prefix>/vens/<its venID>/`; each receives only what
+ * its token's scopes cover (`scopesToReceive`); clients never publish.
  * A VEN client without a ven may only connect: it gets its topics when IoT Core asks again
  * (at most 5 minutes after connecting) or when it reconnects after registering its ven.
  */

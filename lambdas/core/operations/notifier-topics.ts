@@ -1,6 +1,6 @@
 import { NotFoundError, VtnError } from '../errors';
 import type { OperationTopics, TopicLayout } from '../notifications/mqtt/topics';
-import type { VtnStorage } from '../storage/port';
+import type { Grant, VtnStorage } from '../storage/port';
 import type { Caller } from './operations';
 import { BL_READER, mayRead } from './privacy';
 
@@ -88,9 +88,9 @@ export class NotifierTopics {
     return this.layout;
   }
 
-  /** A VEN's topics are named by its ven, which it must have registered. */
-  private async ownVenID(caller: Caller): Promise<string> {
-    const { venID } = await this.storage.grantOf(caller.clientID);
+  /** A VEN's topics are named by its ven (its grant's), which it must have registered. */
+  private async ownVenID(caller: Caller, grant?: Grant): Promise<string> {
+    const { venID } = grant ?? (await this.storage.grantOf(caller.clientID));
     if (!venID) throw new NoTopicsError(`client ${caller.clientID} has no ven yet: its topics exist once it registers one (POST /vens)`);
     return venID;
   }
@@ -100,7 +100,7 @@ export class NotifierTopics {
     const program = await this.storage.programs.get(programID);
     const grant = await this.storage.grantOf(caller.clientID);
     if (!mayRead({ role: 'VEN', clientID: caller.clientID, grant }, 'PROGRAM', program)) throw new NotFoundError('PROGRAM', programID);
-    return this.ownVenID(caller);
+    return this.ownVenID(caller, grant);
   }
 
   /**

@@ -113,7 +113,7 @@ export class VenDirectory {
       plan.input.ProjectionExpression = '#targets';
       plan.input.ExpressionAttributeNames = { ...plan.input.ExpressionAttributeNames, '#targets': 'targets' };
       const resourceTargets = (await queryMatches(this.gateway, plan, Infinity)).flatMap((item) => item.targets?.L?.map((target) => target.S as string) ?? []);
-      grant = { venID: ven.id, targets: [...new Set([...(ven.targets ?? []), ...resourceTargets])] };
+      grant = { venID: ven.id, targets: grantedBy(ven, resourceTargets) };
     }
     this.grants.set(clientID, grant, generation);
     return grant;
@@ -136,7 +136,7 @@ export class VenDirectory {
     }
     const grants = vens.map((item) => {
       const ven = fromItem<Ven>(item);
-      return { venID: ven.id, clientID: ven.clientID, targets: [...new Set([...(ven.targets ?? []), ...(resourceTargets.get(ven.id) ?? [])])] };
+      return { venID: ven.id, clientID: ven.clientID, targets: grantedBy(ven, resourceTargets.get(ven.id) ?? []) };
     });
     this.allGrants.set('all', grants, generation);
     return grants;
@@ -165,4 +165,9 @@ function partitionPlan(
   if (filters.resourceName !== undefined) conditions.push(expressions.equals('resourceName', filters.resourceName));
   if (filters.targets?.length) conditions.push(expressions.anyContains('targets', filters.targets));
   return planOf(tableName, index, expressions, [key], conditions);
+}
+
+/** A ven's grant: its own targets and its resources', each once. */
+function grantedBy(ven: Ven, resourceTargets: readonly string[]): string[] {
+  return [...new Set([...(ven.targets ?? []), ...resourceTargets])];
 }
