@@ -1,11 +1,10 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { resetAuthentication } from '../lambdas/core/auth/authentication';
 import { ClientSpecError, registration, type ClientSpec } from '../lambdas/core/auth/clients';
 import { useLocalSigningKey } from '../lambdas/core/auth/token-keys';
 import { resetTokenService } from '../lambdas/core/auth/token-service';
-import { authenticate } from '../lambdas/core/auth/authentication';
+import { authenticate, resetAuthentication } from '../lambdas/core/auth/authentication';
 import { readConfig } from '../lambdas/core/config';
 import { logger } from '../lambdas/core/logger';
 import { TopicLayout } from '../lambdas/core/notifications/mqtt/topics';
