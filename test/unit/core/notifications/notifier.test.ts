@@ -1,4 +1,5 @@
 import { Logger } from '../../../../lambdas/core/logger';
+import { withDeadline } from '../../../../lambdas/core/deadline';
 import { NotFoundError } from '../../../../lambdas/core/errors';
 import { Metrics } from '../../../../lambdas/core/metrics';
 import type { Subscription } from '../../../../lambdas/core/openadr/types';
@@ -216,6 +217,48 @@ test("one client's slow callbacks take at most its share of the delivery slots, 
     expect(slow.load.maxRequests).toBe(2);
     // The other client's delivery did not wait behind the hog's.
     expect(slow.received.findIndex((request) => request.path.startsWith('/o1'))).toBeLessThan(2);
+  } finally {
+    notifier.close();
+    await slow.close();
+  }
+});
+
+test("an event delete's retry reaches the VEN it was first sent to once its deleted program is no longer kept", async () => {
+  const flaky = await Receiver.start((_path, attempt) => (attempt === 0 ? 503 : 204));
+  const callbackUrl = `${flaky.url}/event-deleted`;
+  const subscription = aSubscription({ clientID: 'ven-client', objectOperations: [{ objects: ['EVENT'], operations: ['DELETE'], callbackUrl }] });
+  // The program was deleted with its events; its purge mark, which kept its targets, has lapsed since.
+  const programs = { get: async (id: string) => Promise.reject(new NotFoundError('PROGRAM', id)), deletedTargets: async () => undefined } as unknown as ProgramStore;
+  const storage = { ...storeOver([subscription]), programs, grantOf: async (): Promise<Grant> => ({ venID: 'ven-1', targets: ['group1'] }) };
+  const queued: Delivery[] = [];
+  const config = { timeoutMs: 1000, allowPrivate: true, retryBaseMs: 10, maxAttempts: 3, concurrency: 4, notifyInline: true };
+  const notifier = notifierFor(config, storage, new Logger('silent'), Metrics.off(), () => ({ retryLater: async (delivery) => void queued.push(delivery), giveUp: async () => undefined }));
+  const event = { id: 'e-deleted', objectType: 'EVENT', programID: 'p-deleted', targets: ['group1'] };
+  try {
+    // The delete of the program tells its events' deletes the targets it had.
+    expect(await notifier.notify({ objectType: 'EVENT', operation: 'DELETE', object: event, programTargets: ['group1'] })).toEqual({ delivered: 0, failed: 1 });
+    expect(queued).toHaveLength(1);
+    expect(await notifier.redeliver(queued[0])).toBe(true);
+    expect(flaky.on('/event-deleted')).toHaveLength(2);
+  } finally {
+    notifier.close();
+    await flaky.close();
+  }
+});
+
+test("a client's delivery that waited for its share of the slots past its start-by time is deferred, not started", async () => {
+  const slow = await Receiver.start(() => 204, { answerAfterMs: 500 });
+  const subscriptions = ['s1', 's2'].map((path) => aSubscription({ clientID: 'ven-client', objectOperations: [{ objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl: `${slow.url}/${path}` }] }));
+  const deferred: Delivery[] = [];
+  // Four slots in all: the client's share is one, so its second delivery waits for the first.
+  const config = { timeoutMs: 1000, allowPrivate: true, retryBaseMs: 10, maxAttempts: 3, concurrency: 4, notifyInline: true };
+  const notifier = notifierFor(config, storeOver(subscriptions), new Logger('silent'), Metrics.off(), () => ({ retryLater: async (delivery) => void deferred.push(delivery), giveUp: async () => undefined }));
+  try {
+    // Each delivery must start within 50 ms to finish by the deadline; the first takes 500.
+    const result = await withDeadline(Date.now() + config.timeoutMs + 50, () => notifier.notify({ objectType: 'PROGRAM', operation: 'CREATE', object: { id: 'p-late' } }));
+    expect(result).toEqual({ delivered: 1, failed: 1 });
+    expect(slow.received).toHaveLength(1);
+    expect(deferred.map((delivery) => delivery.attempt)).toEqual([1]);
   } finally {
     notifier.close();
     await slow.close();
