@@ -264,3 +264,18 @@ test("a client's delivery that waited for its share of the slots past its start-
     await slow.close();
   }
 });
+
+test("a retry of a ven's own notification is dropped once that ven was given to another client, as its resources' are", async () => {
+  const callbackUrl = `${receiver.url}/given-away`;
+  const subscription = aSubscription({ clientID: 'ven-client', objectOperations: [{ objects: ['VEN', 'RESOURCE'], operations: ['UPDATE'], callbackUrl }] });
+  // Since the first attempts, a BL gave ven-1 to another client: this client has no ven now.
+  const notifier = notifierOver([subscription], [], { ...storeOver([subscription]), grantOf: async (): Promise<Grant> => ({ targets: [] }) });
+  const retry = (objectType: 'VEN' | 'RESOURCE', object: Record<string, unknown>) => ({ subscriptionID: subscription.id, callbackUrl, notification: { objectType, operation: 'UPDATE' as const, object, targets: null }, attempt: 2 });
+  try {
+    expect(await notifier.redeliver(retry('RESOURCE', { id: 'r1', objectType: 'RESOURCE', venID: 'ven-1', clientID: 'ven-client' }))).toBe(false);
+    expect(await notifier.redeliver(retry('VEN', { id: 'ven-1', objectType: 'VEN', clientID: 'ven-client' }))).toBe(false);
+    expect(receiver.on('/given-away')).toEqual([]);
+  } finally {
+    notifier.close();
+  }
+});
