@@ -33,6 +33,8 @@ export interface Delivery {
   notification: Notification;
   /** 1 for the first try. */
   attempt: number;
+  /** An event delete's program targets, as its first attempt was judged by (the program is gone). */
+  programTargets?: string[];
 }
 
 export interface DeliveryTarget extends Delivery {

@@ -8,7 +8,7 @@ import type { Change, Delivery, DeliveryTarget } from './change';
 import { candidatesFor, deliveriesFor, eventProgramTargets, isBlSubscription, venShare } from './matching';
 import { loggedUrl } from './log-redaction';
 import type { WebhookConfig } from '../config';
-import { WebhookClient, type WebhookOptions } from './webhook-client';
+import { NO_TIME_LEFT, WebhookClient, type DeliveryResult, type WebhookOptions } from './webhook-client';
 import { ConcurrencyLimit } from './concurrency-limit';
 
 /** A client's deliveries take at most this fraction (1/n) of the slots at once. */
@@ -87,7 +87,10 @@ export class Notifier {
     const grants = new Map<string, Grant>(await Promise.all(venClients.map(async (clientID) => [clientID, await this.storage.grantOf(clientID)] as const)));
     const programID = change.objectType === 'EVENT' ? (change.object as { programID?: string }).programID : undefined;
     const programTargets = programID && venClients.length > 0 ? await eventProgramTargets(this.storage, change, programID) : undefined;
-    const deliveries = deliveriesFor(change, subscriptions, { grants, programTargets });
+    // An event's delete is judged by its program's targets as deleted: a retry may come after
+    // what was kept of the program is gone, so its VEN deliveries carry them.
+    const keptForRetries = change.objectType === 'EVENT' && change.operation === 'DELETE' && programTargets ? { programTargets } : {};
+    const deliveries = deliveriesFor(change, subscriptions, { grants, programTargets }).map((delivery) => (delivery.subscriberClientID ? { ...delivery, ...keptForRetries } : delivery));
     const results = await Promise.all(deliveries.map((delivery) => this.attempt(delivery)));
     const delivered = results.filter(Boolean).length;
     return { delivered, failed: results.length - delivered };
@@ -122,11 +125,15 @@ export class Notifier {
    * taken a target from it, or given its ven away, since the first attempt. The object is as that
    * client was shown it, so only targets it was granted then can keep it readable.
    */
-  private async stillReadableBy(clientID: string, { notification }: Delivery): Promise<boolean> {
+  private async stillReadableBy(clientID: string, delivery: Delivery): Promise<boolean> {
+    const { notification } = delivery;
     const reader: Reader = { role: 'VEN', clientID, grant: await this.storage.grantOf(clientID) };
     const { objectType, object } = notification;
     const programID = objectType === 'EVENT' ? (object as { programID?: string }).programID : undefined;
-    const programTargets = programID ? await eventProgramTargets(this.storage, { objectType, operation: notification.operation, object }, programID) : undefined;
+    const change = { objectType, operation: notification.operation, object, programTargets: delivery.programTargets };
+    const programTargets = programID ? await eventProgramTargets(this.storage, change, programID) : undefined;
+    // A ven's own notification by who holds the ven now: the object shows who held it then.
+    if (objectType === 'VEN' && notification.operation !== 'DELETE' && reader.grant?.venID !== object.id) return false;
     return mayRead(reader, objectType, object, programTargets);
   }
 
@@ -139,7 +146,7 @@ export class Notifier {
     const { bearerToken, subscriberClientID, ...delivery } = target;
     const startBy = Date.now() + timeLeftMs() - this.options.webhook.timeoutMs;
     const post = () => this.client.post(delivery.callbackUrl, delivery.notification, bearerToken, startBy);
-    const result = await this.fairShare(subscriberClientID, post);
+    const result = await this.fairShare(subscriberClientID, startBy, post);
     const fields = {
       subscriptionID: delivery.subscriptionID,
       callbackUrl: loggedUrl(delivery.callbackUrl),
@@ -173,10 +180,10 @@ export class Notifier {
 
   /**
    * Runs a VEN client's delivery within that client's share of the slots (a quarter of them), so
-   * that one VEN's slow or hanging callbacks cannot hold every slot; a delivery that waits past its
-   * start-by time is deferred like any other.
+   * that one VEN's slow or hanging callbacks cannot hold every slot; a delivery that waited for
+   * its share past its start-by time is deferred untried, as one that waited for a slot is.
    */
-  private async fairShare<T>(clientID: string | undefined, post: () => Promise<T>): Promise<T> {
+  private async fairShare(clientID: string | undefined, startBy: number, post: () => Promise<DeliveryResult>): Promise<DeliveryResult> {
     if (clientID === undefined) return post();
     let share = this.shares.get(clientID);
     if (!share) {
@@ -184,7 +191,7 @@ export class Notifier {
       this.shares.set(clientID, share);
     }
     try {
-      return await share.run(post);
+      return await share.run((waited) => (waited && Date.now() > startBy ? Promise.resolve(NO_TIME_LEFT) : post()));
     } finally {
       if (share.idle) this.shares.delete(clientID);
     }

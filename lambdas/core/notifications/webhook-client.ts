@@ -19,6 +19,9 @@ export interface WebhookOptions {
 /** `refused`: trying again cannot help. `deferred`: not tried, for want of time. */
 export type DeliveryResult = { ok: true; status: number } | { ok: false; status?: number; error: string; refused?: boolean; deferred?: boolean };
 
+/** A delivery that waited for its turn past its start-by time: deferred, untried. */
+export const NO_TIME_LEFT: DeliveryResult = { ok: false, error: 'no time left to try it', deferred: true };
+
 const MAX_RESPONSE_BYTES = 64 * 1024;
 /** How long an idle connection is kept for the next delivery: below the 5 s node servers allow. */
 const IDLE_SOCKET_MS = 4_000;
@@ -67,7 +70,7 @@ export class WebhookClient {
    */
   post(url: string, body: unknown, bearerToken: string | null | undefined, startBy = Infinity): Promise<DeliveryResult> {
     return this.slots.run(async (waited) => {
-      if (waited && Date.now() > startBy) return { ok: false, error: 'no time left to try it', deferred: true };
+      if (waited && Date.now() > startBy) return NO_TIME_LEFT;
       const payload = Buffer.from(JSON.stringify(body));
       const headers = {
         'content-type': 'application/json',
