@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { entryPath, esbuildOptions, FUNCTION_NODE_OPTIONS } from '../lib/bundling';
+import { entryPath, esbuildOptions } from '../lib/bundling';
 import { percentile } from './stats';
 
 const BUILD_DIR = join(__dirname, '.build');
@@ -21,14 +21,20 @@ async function bundle(name: string, entry: string, options = esbuildOptions): Pr
   return outfile;
 }
 
-/** The baseline's bundle of an entry, made with the baseline's own bundling settings; undefined if it has no such entry. */
-async function baselineBundle(name: string, entry: string): Promise<string | undefined> {
+interface Bundle {
+  path: string;
+  /** The NODE_OPTIONS its functions run with: none now, `--enable-source-maps` in older baselines. */
+  nodeOptions: string;
+}
+
+/** The baseline's bundle of an entry, made and run with the baseline's own settings; undefined if it has no such entry. */
+async function baselineBundle(name: string, entry: string): Promise<Bundle | undefined> {
   if (!BASELINE_DIR) return undefined;
   const baselineEntry = name === 'noop' ? entry : join(BASELINE_DIR, 'lambdas', `${name}.ts`);
   if (!existsSync(baselineEntry)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { esbuildOptions: baselineOptions } = require(join(BASELINE_DIR, 'lib', 'bundling')) as { esbuildOptions: typeof esbuildOptions };
-  return bundle(join('baseline', name), baselineEntry, baselineOptions);
+  const baseline = require(join(BASELINE_DIR, 'lib', 'bundling')) as { esbuildOptions: typeof esbuildOptions; FUNCTION_NODE_OPTIONS?: string };
+  return { path: await bundle(join('baseline', name), baselineEntry, baseline.esbuildOptions), nodeOptions: baseline.FUNCTION_NODE_OPTIONS ?? '' };
 }
 
 /** A fresh Node process loads the bundle and serves one request; times are from process start. */
@@ -74,13 +80,13 @@ interface Run {
 const PROFILE_DIR = process.env.BENCH_COLD_START_PROFILE;
 
 // Asynchronous: the embedded database the child talks to runs in this process.
-async function runFresh(bundlePath: string, event: unknown, env: NodeJS.ProcessEnv): Promise<Run> {
+async function runFresh({ path, nodeOptions }: Bundle, event: unknown, env: NodeJS.ProcessEnv): Promise<Run> {
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-interval=100'] : [];
-  // As Lambda starts a function: the stack's node options (source maps cost load time), and the
-  // variable Lambda sets during init, which lets entries start work there.
-  const lambdaEnv = { NODE_OPTIONS: FUNCTION_NODE_OPTIONS, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
+  // As Lambda starts a function: the stack's node options, and the variable Lambda sets during
+  // init, which lets entries start work there.
+  const lambdaEnv = { NODE_OPTIONS: nodeOptions, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
   const options = { env: { ...env, ...lambdaEnv }, encoding: 'utf8' as const, timeout: 30_000 };
-  const { stdout } = await promisify(execFile)(process.execPath, [...profile, '-e', RUNNER, bundlePath, JSON.stringify(event)], options);
+  const { stdout } = await promisify(execFile)(process.execPath, [...profile, '-e', RUNNER, path, JSON.stringify(event)], options);
   return JSON.parse(stdout) as Run;
 }
 
@@ -99,21 +105,21 @@ export async function measureColdStarts(
   ];
   const results: Record<string, ColdStart> = {};
   for (const target of targets) {
-    const ours = await bundle(target.name, target.entry);
+    const ours = { path: await bundle(target.name, target.entry), nodeOptions: '' };
     const bundles = [ours, await baselineBundle(target.name, target.entry)];
     const samples: Run[][] = [[], []];
     for (let run = 0; run < runs; run++) {
       // Alternating which goes first, so neither always meets the other's leftovers.
       for (const which of run % 2 === 0 ? [0, 1] : [1, 0]) {
-        const bundlePath = bundles[which];
-        if (!bundlePath) continue;
-        const sample = await runFresh(bundlePath, target.event, env);
+        const runnable = bundles[which];
+        if (!runnable) continue;
+        const sample = await runFresh(runnable, target.event, env);
         if (sample.status >= 400 || sample.failures > 0) throw new Error(`${target.name}${which ? ' (baseline)' : ''} failed its first request`);
         samples[which].push(sample);
       }
     }
-    const baseline = bundles[1] && summary(bundles[1], samples[1]);
-    results[target.name] = { ...summary(ours, samples[0]), ...(baseline ? { baseline } : {}) };
+    const baseline = bundles[1] && summary(bundles[1].path, samples[1]);
+    results[target.name] = { ...summary(ours.path, samples[0]), ...(baseline ? { baseline } : {}) };
   }
   return results;
 }

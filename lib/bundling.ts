@@ -2,14 +2,22 @@ import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 
 /**
+ * Modules replaced in every bundle. Lambda gives a function its credentials in the environment:
+ * the SDK's default chain of providers (with the STS and SSO clients some of them need) is left out.
+ */
+const ALIASES: Record<string, string> = {
+  '@aws-sdk/credential-provider-node': join(__dirname, '..', 'lambdas', 'core', 'lambda-credentials.ts'),
+};
+
+/**
  * How every Lambda entry is bundled (NodejsFunction's esbuild options). The benchmark builds its
  * bundles from the same settings, so the sizes and cold starts it reports are the deployed ones.
  */
 export const BUNDLING = {
   minify: true,
   sourceMap: true,
-  // Stack traces need the mappings only; without the sources the map a function parses when it
-  // loads (--enable-source-maps) is 1.3 MB instead of 3.2 MB, some 12 ms less of its cold start.
+  // Logged stack traces are told in the sources (lambdas/core/source-positions.ts), which needs
+  // the mappings only: the map is 1.3 MB instead of 3.2 MB.
   sourcesContent: false,
   target: 'node22',
   // The packages' ES module builds first: esbuild drops what an entry does not use (the commands
@@ -19,10 +27,8 @@ export const BUNDLING = {
   // Nothing is left to the runtime: AWS does not list which SDK packages it ships, nor pins
   // their versions, so the functions run the SDK the tests ran.
   externalModules: [] as string[],
+  esbuildArgs: { '--alias': Object.entries(ALIASES).map(([module, replacement]) => `${module}=${replacement}`) },
 };
-
-/** NODE_OPTIONS of every function: stack traces in the logs point into the sources. */
-export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
 export function entryPath(resource: string): string {
   return join(__dirname, '..', 'lambdas', `${resource}.ts`);
@@ -41,5 +47,6 @@ export function esbuildOptions(entry: string): BuildOptions {
     sourcesContent: BUNDLING.sourcesContent,
     mainFields: BUNDLING.mainFields,
     external: BUNDLING.externalModules,
+    alias: ALIASES,
   };
 }

@@ -5,7 +5,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/core/config';
-import { BUNDLING, entryPath, FUNCTION_NODE_OPTIONS } from './bundling';
+import { BUNDLING, entryPath } from './bundling';
 
 export interface VtnFunctionProps {
   /** The entry file is `lambdas/<entry>.ts`, exporting `handler`. */
@@ -40,7 +40,6 @@ export function vtnFunction(scope: Construct, name: string, props: VtnFunctionPr
     reservedConcurrentExecutions: props.reservedConcurrency,
     bundling: BUNDLING,
     environment: {
-      NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
       TABLE_NAME: props.table.tableName,
       // The dashboard and alarms read these metrics by this namespace and Service.
       VTN_METRICS: 'on',

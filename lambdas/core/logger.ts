@@ -4,6 +4,7 @@
  */
 
 import { LOG_LEVELS, readConfig, type LogLevel } from './config';
+import { withSourcePositions } from './source-positions';
 
 export class Logger {
   constructor(
@@ -37,7 +38,7 @@ export class Logger {
 }
 
 function errorsAsObjects(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack && withSourcePositions(value.stack) };
   return value;
 }
 

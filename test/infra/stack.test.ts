@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { isBuiltin } from 'node:module';
 import { TABLE_LAYOUT } from '../../lambdas/core/storage/dynamo/table-layout';
 import { BASE_PATH, RESOURCES } from '../../lambdas/routes';
-import { entryPath, esbuildOptions, FUNCTION_NODE_OPTIONS } from '../../lib/bundling';
+import { entryPath, esbuildOptions } from '../../lib/bundling';
 import { ContextError, vtnStackProps } from '../../lib/context';
 import { VtnStack, type VtnStackProps } from '../../lib/vtn-stack';
 
@@ -102,7 +102,7 @@ describe('the functions', () => {
       // The broker it advertises (test/infra/mqtt.test.ts).
       const mqtt = name === 'notifiers' ? ['VTN_MQTT_URIS', 'VTN_MQTT_TOPIC_PREFIX'] : [];
       expect(Object.keys(fn.Environment.Variables).sort()).toEqual(
-        ['NODE_OPTIONS', 'TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_METRICS', 'VTN_METRICS_NAMESPACE', 'VTN_METRICS_SERVICE', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges, ...mqtt].sort(),
+        ['TABLE_NAME', 'VTN_CACHE_COHERENCE_MS', 'VTN_EVENT_CACHE_TTL_MS', 'VTN_METRICS', 'VTN_METRICS_NAMESPACE', 'VTN_METRICS_SERVICE', 'VTN_PROGRAM_CACHE_TTL_MS', 'VTN_TOKEN_ISSUER', 'VTN_TOKEN_PUBLIC_KEY', ...signing, ...challenges, ...mqtt].sort(),
       );
       // Echo challenges wait up to the webhook timeout (10 s by default) within the request.
       expect(fn.Timeout).toBe(name === 'subscriptions' ? 20 : 10);
@@ -318,13 +318,21 @@ describe('the first deploy and after', () => {
     }
   });
 
-  test('source maps carry mappings but no sources, and the functions load them with the options the benchmark uses', async () => {
+  test('source maps carry mappings but no sources; no function has Node parse them at start (logged stacks are mapped instead)', async () => {
     const { outputFiles } = await build({ ...esbuildOptions(entryPath('events')), outfile: 'index.js', write: false, logLevel: 'silent' });
     const map = JSON.parse(outputFiles.find((file) => file.path.endsWith('.map'))!.text);
     expect(map.mappings.length).toBeGreaterThan(0);
     expect(map.sourcesContent ?? []).toEqual([]);
     const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }));
-    expect(new Set(functions.map((fn) => fn.Properties.Environment.Variables.NODE_OPTIONS))).toEqual(new Set([FUNCTION_NODE_OPTIONS]));
+    expect(functions.length).toBeGreaterThan(RESOURCES.length);
+    expect(functions.filter((fn) => fn.Properties.Environment?.Variables?.NODE_OPTIONS !== undefined)).toEqual([]);
+  });
+
+  test("the bundles take AWS credentials from the environment alone: the SDK's default chain and its STS and SSO clients are left out", async () => {
+    const { metafile } = await build({ ...esbuildOptions(entryPath('events')), outfile: 'index.js', write: false, metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(metafile.inputs);
+    expect(inputs.filter((input) => /@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity)|nested-clients)\//.test(input))).toEqual([]);
+    expect(inputs.some((input) => input.endsWith('lambdas/core/lambda-credentials.ts'))).toBe(true);
   });
 
   test('the notifier has no reserved concurrency unless configured; with it, the retry queue may use half', () => {

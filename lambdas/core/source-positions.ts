@@ -1,0 +1,64 @@
+/**
+ * Stack traces of a bundled function, told in its sources. Node can map every stack itself
+ * (--enable-source-maps), but then parses the bundle's source map at every cold start, some 15 ms;
+ * here the map is read when a stack is first logged, and most instances never log one.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+
+/** `    at name (/path/file.js:12:345)` or `    at /path/file.js:12:345`. */
+const FRAME = /^(\s*at )(?:(.+) \()?(\/[^()]+\.[cm]?js):(\d+):(\d+)\)?$/;
+
+const maps = new Map<string, SourceMap | undefined>();
+
+function sourceMapOf(file: string): SourceMap | undefined {
+  if (!maps.has(file)) {
+    let map: SourceMap | undefined;
+    try {
+      if (existsSync(`${file}.map`)) map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')));
+    } catch {
+      // An unreadable map leaves the stack as it is.
+    }
+    maps.set(file, map);
+  }
+  return maps.get(file);
+}
+
+interface Position {
+  source: string;
+  line: number;
+  column: number;
+  /** The name written at this position in the source: at a call, the called function's. */
+  name?: string;
+}
+
+function original(file: string, line: number, column: number): Position | undefined {
+  const entry = sourceMapOf(file)?.findEntry(line - 1, column - 1) as Partial<Position & { originalSource: string; originalLine: number; originalColumn: number }> | undefined;
+  if (!entry?.originalSource) return undefined;
+  // The map names sources by their path from the build directory: keep it from the project's own folders on.
+  const source = entry.originalSource.replace(/^.*?(?=(?:lambdas|node_modules)\/)|^(?:\.\.\/)+/, '');
+  return { source, line: (entry.originalLine ?? 0) + 1, column: (entry.originalColumn ?? 0) + 1, name: entry.name };
+}
+
+/** `stack` with each frame in a bundle that has a source map beside it told in the sources; other frames as they are. */
+export function withSourcePositions(stack: string): string {
+  const lines = stack.split('\n');
+  const frames = lines.map((line) => {
+    const match = FRAME.exec(line);
+    if (!match) return undefined;
+    const [, lead, name, file, line_, column] = match;
+    return { lead, name, position: original(file, Number(line_), Number(column)) };
+  });
+  return lines
+    .map((line, index) => {
+      const frame = frames[index];
+      if (!frame?.position) return line;
+      const { source, line: sourceLine, column } = frame.position;
+      // A minified function's own name is at its caller's call, the next frame, as Node finds it.
+      const name = frames[index + 1]?.position?.name ?? frame.name;
+      const where = `${source}:${sourceLine}:${column}`;
+      return name ? `${frame.lead}${name} (${where})` : `${frame.lead}${where}`;
+    })
+    .join('\n');
+}
