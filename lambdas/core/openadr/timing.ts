@@ -2,7 +2,7 @@ import { Temporal } from 'temporal-polyfill';
 import { hasSortableYear, isBeginningOfTime, isUnbounded } from '../time/temporal';
 import type { VtnEvent } from './types';
 
-const ZERO = Temporal.Duration.from('PT0S');
+const ZERO = new Temporal.Duration();
 
 export interface EventSpan {
   /**

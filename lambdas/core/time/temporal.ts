@@ -34,13 +34,17 @@ const texts = new WeakMap<Temporal.ZonedDateTime | Temporal.Duration, string>();
 const durations = new Map<string, Temporal.Duration>();
 const MAX_KEPT_DURATIONS = 1000;
 
-/** "0001-01-01": an intervalPeriod.start meaning 'now' (User Guide 7.3). */
-export const BEGINNING_OF_TIME = Temporal.ZonedDateTime.from('0001-01-01T00:00:00+00:00[UTC]');
+/**
+ * "0001-01-01": an intervalPeriod.start meaning 'now' (User Guide 7.3), as epoch nanoseconds:
+ * the polyfill's parser is not run while a function loads.
+ */
+const BEGINNING_OF_TIME_NS = -62_135_596_800n * 1_000_000_000n;
+let beginningOfTime: Temporal.ZonedDateTime | undefined;
 /** "P9999Y": a duration meaning 'infinity' (User Guide 7.3). */
 export const UNBOUNDED_YEARS = 9999;
 
 export function isBeginningOfTime(value: Temporal.ZonedDateTime): boolean {
-  return Temporal.ZonedDateTime.compare(value, BEGINNING_OF_TIME) === 0;
+  return value.epochNanoseconds === BEGINNING_OF_TIME_NS;
 }
 
 export function isUnbounded(duration: Temporal.Duration): boolean {
@@ -61,7 +65,7 @@ export function isUnbounded(duration: Temporal.Duration): boolean {
 /** Parses an RFC 3339 date-time with any offset and fractional precision. */
 export function parseDateTime(value: unknown, field: string): Temporal.ZonedDateTime {
   if (typeof value !== 'string') throw InvalidInputError.field(field, 'must be an RFC 3339 date-time string');
-  if (BEGINNING_OF_TIME_VALUES.has(value)) return BEGINNING_OF_TIME;
+  if (BEGINNING_OF_TIME_VALUES.has(value)) return (beginningOfTime ??= new Temporal.ZonedDateTime(BEGINNING_OF_TIME_NS, 'UTC'));
   const match = RFC3339.exec(value);
   if (!match) {
     throw InvalidInputError.field(field, `"${value}" is not an RFC 3339 date-time (e.g. 2024-06-15T09:30:00Z)`);
