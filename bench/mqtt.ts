@@ -10,7 +10,7 @@ import type { Publication } from '../lambdas/core/notifications/mqtt/publisher';
 import { TopicLayout } from '../lambdas/core/notifications/mqtt/topics';
 import { hydrate } from '../lambdas/core/openadr/temporal-fields';
 import type { Program } from '../lambdas/core/openadr/types';
-import { ANONYMOUS } from '../lambdas/core/operations/operations';
+import { ANONYMOUS } from '../lambdas/core/auth/caller';
 import { storageFor } from '../lambdas/core/runtime';
 import { ensureTable } from '../lambdas/core/storage/dynamo/ensure-table';
 import { startLocalBroker, type LocalBroker } from '../local/mqtt-broker';

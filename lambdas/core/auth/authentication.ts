@@ -1,5 +1,5 @@
 import { readConfig } from '../config';
-import { ANONYMOUS, type Caller } from '../operations/operations';
+import { ANONYMOUS, type Caller } from './caller';
 import { publicTokenKey } from './token-keys';
 import { TokenVerifier } from './verifier';
 

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig, ExternalIssuerConfig } from '../config';
 import { DependencyUnavailableError, UnauthorizedError } from '../errors';
-import type { Caller } from '../operations/operations';
+import type { Caller } from './caller';
 import { isScope, roleOf, type Scope } from './scopes';
 import { ACCESS_TOKEN_TYPE } from './tokens';
 import type { PublicTokenKey } from './token-keys';

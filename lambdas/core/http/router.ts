@@ -4,7 +4,7 @@ import { authenticate as tokenAuthentication, type Authenticator } from '../auth
 import { permits, PUBLIC, type Access } from '../auth/scopes';
 import { DEADLINE_MARGIN_MS, withDeadline } from '../deadline';
 import { InsufficientScopeError, InvalidInputError, OAuthError, PayloadTooLargeError, UnauthorizedError, VtnError } from '../errors';
-import type { Caller } from '../operations/operations';
+import type { Caller } from '../auth/caller';
 import { objectID, validate } from '../openadr/validation';
 import { BASE_PATH } from '../../routes';
 import { jsonText } from '../json-text';

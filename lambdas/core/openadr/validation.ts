@@ -1,15 +1,8 @@
 import { InvalidInputError, type FieldIssue } from '../errors';
-import { formatProblem } from './formats';
-import type * as Generated from './request-validators.generated';
-import type { AjvError } from './request-validators.generated';
 
 /**
- * Validation. Request bodies are checked against the OpenADR 3.1.0 request schemas by validators
- * generated from spec/openadr3.yaml at build time (Ajv standalone): types, required fields,
- * lengths, ranges, enums, patterns, and date-time, duration and URI formats. Every bad field is
- * reported with its path. Properties the schemas do not name are allowed, as the spec allows them.
- * An optional property sent as null counts as absent, and is left out of the value a check
- * returns. The small checks below serve path and query parameters.
+ * Validation: the checks of path and query parameters, and how every check (request bodies'
+ * too, request-bodies.ts) reports each bad field with its path.
  */
 
 /** Reports what is wrong with `value` in `issues`; returns the value as accepted. */
@@ -25,16 +18,17 @@ const leaf =
     return value;
   };
 
-const describe = (value: unknown): string =>
+/** A value as a problem's reason quotes it. */
+export const describeValue = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
 
 /** A UTF-16 surrogate not in a pair (with the u flag, a pair matches as one code point instead). */
 const LONE_SURROGATE = /\p{Cs}/u;
-const LONE_SURROGATE_REASON = 'must be valid Unicode (lone surrogate)';
+export const LONE_SURROGATE_REASON = 'must be valid Unicode (lone surrogate)';
 
 export function string(options: { min?: number; max?: number; pattern?: RegExp; patternText?: string } = {}): Check {
   return leaf((value, path, issues) => {
-    if (typeof value !== 'string') return void issues.push({ field: path, reason: `must be a string, got ${describe(value)}` });
+    if (typeof value !== 'string') return void issues.push({ field: path, reason: `must be a string, got ${describeValue(value)}` });
     // Not storable: DynamoDB keeps strings as UTF-8, which has no encoding for it.
     if (LONE_SURROGATE.test(value)) return void issues.push({ field: path, reason: LONE_SURROGATE_REASON });
     const length = [...value].length;
@@ -49,7 +43,7 @@ export function string(options: { min?: number; max?: number; pattern?: RegExp; 
 export function oneOfValues(values: readonly string[]): Check {
   return leaf((value, path, issues) => {
     if (typeof value !== 'string' || !values.includes(value)) {
-      issues.push({ field: path, reason: `must be one of ${values.join(', ')}, got ${describe(value)}` });
+      issues.push({ field: path, reason: `must be one of ${values.join(', ')}, got ${describeValue(value)}` });
     }
   });
 }
@@ -61,167 +55,6 @@ export const target = shortName;
 export const clientName = shortName;
 export const venName = shortName;
 export const resourceName = shortName;
-
-/**
- * A request body checked by its validator generated from the 3.1.0 schemas (see
- * scripts/generate-validators.ts). The value accepted is a copy without the optional properties
- * sent as null.
- */
-function generated(name: RequestSchema): Check {
-  return (value, path, issues) => {
-    const validator = generatedValidators()[name];
-    // The validator deletes nulls from what it checks; the caller's value stays as sent.
-    const copy = plainCopy(value);
-    // A loop, not push(...): a body of many bad values has more issues than a call has arguments.
-    if (!validator(copy)) for (const issue of fieldIssues(name, validator.errors ?? [], copy, path)) issues.push(issue);
-    return copy;
-  };
-}
-
-/** A deep copy of parsed JSON; fromEntries defines own properties, so a "__proto__" key stays data. */
-function plainCopy(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plainCopy);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, plainCopy(child)]));
-}
-
-type RequestSchema = 'programRequest' | 'eventRequest' | 'subscriptionRequest' | 'reportRequest' | 'venRequest' | 'resourceRequest';
-
-let loaded: typeof Generated | undefined;
-
-/**
- * The generated validators, loaded on first use: entries that check no body (auth, notifiers,
- * webhooks) share this module for its parameter checks and never evaluate them.
- */
-function generatedValidators(): typeof Generated {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded ??= require('./request-validators.generated') as typeof Generated;
-  return loaded;
-}
-
-export const programRequest = generated('programRequest');
-export const eventRequest = generated('eventRequest');
-export const subscriptionRequest = generated('subscriptionRequest');
-export const reportRequest = generated('reportRequest');
-export const venRequest = generated('venRequest');
-export const resourceRequest = generated('resourceRequest');
-
-const TYPE_NAMES: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  integer: 'an integer',
-  boolean: 'true or false',
-  array: 'an array',
-  object: 'an object',
-  null: 'null',
-};
-
-/** Ajv's errors as the fields and reasons a problem lists, in the order of the body. */
-function fieldIssues(schema: string, errors: AjvError[], data: unknown, prefix: string): FieldIssue[] {
-  const located = (error: AjvError, ...more: string[]) => fieldOf(data, [...pointerSegments(error.instancePath), ...more], prefix);
-  const found: FieldIssue[][] = [];
-  for (let index = 0; index < errors.length; index++) {
-    const error = errors[index];
-    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') {
-      // The alternatives' errors come just before: keep those of alternatives whose type fitted.
-      let first = index;
-      while (first > 0 && within(errors[first - 1].instancePath, error.instancePath)) first -= 1;
-      const alternatives = errors.slice(first, index);
-      const fitted = alternatives.filter((e) => !(e.keyword === 'type' && e.instancePath === error.instancePath));
-      found.fill([], first, index);
-      if (fitted.length > 0) {
-        found[index] = fieldIssues(schema, fitted, data, prefix);
-      } else {
-        const types = [...new Set(alternatives.map((e) => TYPE_NAMES[e.params.type] ?? e.params.type))];
-        found[index] = [{ field: located(error), reason: `must be ${types.join(' or ')}, got ${describe(valueAt(data, error.instancePath))}` }];
-      }
-      continue;
-    }
-    found[index] = [issueOf(schema, error, data, located)];
-  }
-  const issues: FieldIssue[] = [];
-  const kinds: string[] = [];
-  found.forEach((list, index) => {
-    for (const issue of list ?? []) {
-      issues.push(issue);
-      kinds.push(errors[index].keyword);
-    }
-  });
-  // A string that is not valid Unicode has no length or pattern worth reporting; a value with a
-  // format says why it fails that better than the pattern that comes with it (durations).
-  const malformed = new Set(issues.filter((issue) => issue.reason === LONE_SURROGATE_REASON).map((issue) => issue.field));
-  const formatted = new Set(errors.filter((error) => error.keyword === 'format').map((error) => located(error)));
-  return issues.filter((issue, index) => {
-    if (malformed.has(issue.field)) return issue.reason === LONE_SURROGATE_REASON;
-    return !(formatted.has(issue.field) && kinds[index] === 'pattern');
-  });
-}
-
-function issueOf(schema: string, error: AjvError, data: unknown, located: (error: AjvError, ...more: string[]) => string): FieldIssue {
-  const value = valueAt(data, error.instancePath);
-  const { params } = error;
-  switch (error.keyword) {
-    case 'required':
-      return { field: located(error, params.missingProperty), reason: 'is required' };
-    case 'type': {
-      if (params.type === 'object' && error.instancePath === '') return { field: located(error) || 'body', reason: `must be a JSON object, got ${describe(value)}` };
-      const types = String(params.type).split(',').map((type) => TYPE_NAMES[type] ?? type);
-      return { field: located(error), reason: `must be ${types.join(' or ')}, got ${describe(value)}` };
-    }
-    case 'x-wellFormed':
-      return { field: located(error), reason: LONE_SURROGATE_REASON };
-    case 'minLength':
-      return { field: located(error), reason: params.limit === 1 ? 'must not be empty' : `must be at least ${params.limit} characters long` };
-    case 'maxLength':
-      return { field: located(error), reason: `must be at most ${params.limit} characters long` };
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMinimum':
-    case 'exclusiveMaximum':
-      return { field: located(error), reason: `must be ${params.comparison} ${params.limit}` };
-    case 'pattern':
-      return { field: located(error), reason: `must match ${params.pattern}` };
-    case 'enum':
-      return { field: located(error), reason: `must be one of ${(params.allowedValues as unknown[]).join(', ')}, got ${describe(value)}` };
-    case 'format':
-      return { field: located(error), reason: formatProblem(params.format, value) ?? `must be a ${params.format}` };
-    case 'discriminator': {
-      const { discriminatorTags } = generatedValidators();
-      const tags = discriminatorTags[`${schema}${error.schemaPath}`] ?? Object.entries(discriminatorTags).find(([key]) => key.endsWith(error.schemaPath))?.[1] ?? [];
-      return { field: located(error, params.tag), reason: `must be one of ${tags.join(', ')}` };
-    }
-    default:
-      return { field: located(error), reason: error.message ?? `fails ${error.keyword}` };
-  }
-}
-
-function within(path: string, parent: string): boolean {
-  return path === parent || path.startsWith(`${parent}/`);
-}
-
-function pointerSegments(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-/** `intervals[0].payloads`: keys joined by dots, array indexes in brackets. */
-function fieldOf(data: unknown, segments: string[], prefix: string): string {
-  let field = prefix;
-  let node = data;
-  for (const segment of segments) {
-    if (Array.isArray(node)) field += `[${segment}]`;
-    else field = field ? `${field}.${segment}` : segment;
-    node = node !== null && typeof node === 'object' && Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
-  }
-  return field;
-}
-
-function valueAt(data: unknown, pointer: string): unknown {
-  let node = data;
-  for (const segment of pointerSegments(pointer)) {
-    node = node !== null && typeof node === 'object' && Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
-  }
-  return node;
-}
 
 /** Runs a check and returns the value as accepted, or throws one InvalidInputError listing every issue. */
 export function validate(check: Check, value: unknown, path = ''): unknown {

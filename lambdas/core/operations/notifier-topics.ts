@@ -1,7 +1,7 @@
 import { NotFoundError, VtnError } from '../errors';
 import type { OperationTopics, TopicLayout } from '../notifications/mqtt/topics';
 import type { Grant, VtnStorage } from '../storage/port';
-import type { Caller } from './operations';
+import type { Caller } from '../auth/caller';
 import { BL_READER, mayRead } from './privacy';
 
 /** The topic routes' answer (openadr3.yaml `notifierTopicsResponse`). */

@@ -1,11 +1,11 @@
 import { Temporal } from 'temporal-polyfill';
-import { SCOPES, type Role, type Scope } from '../auth/scopes';
+import type { Caller } from '../auth/caller';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { withJsonText } from '../json-text';
 import { callbackUrlProblem } from '../notifications/address-policy';
 import { grantedOnly } from '../openadr/targets';
 import { EVENT_PROGRAM, SUBSCRIBER_ROLE, type ObjectByType, type Resource, type StoredObject, type StoredObjectType, type Subscription, type Ven, type VtnEvent } from '../openadr/types';
-import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/validation';
+import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, venRequest } from '../openadr/request-bodies';
 import type { EventQuery, Grant, ProgramQuery, ReportQuery, ResourceQuery, SubscriptionQuery, VenQuery, VtnStorage } from '../storage/port';
 import { SORTABLE_RANGE } from '../time/temporal';
 import { newObject, replacement, toWire, type WireObject } from './objects';
@@ -13,18 +13,6 @@ import { BL_READER, mayRead, programTargetsOf, shownTo, type Reader } from './pr
 
 /** Event search as a client asks for it: `active` means "not yet ended at the time of asking". */
 export type EventSearch = Omit<EventQuery, 'activeAt'> & { active?: boolean };
-
-/** Who is calling, from the verified access token. */
-export interface Caller {
-  clientID: string;
-  role: Role;
-  scopes: readonly Scope[];
-  /** When its token expires, in ms since the epoch; undefined when there is no token (VTN_AUTH=off). */
-  expiresAt?: number;
-}
-
-/** Every caller when authentication is off (VTN_AUTH=off): a BL holding every scope. */
-export const ANONYMOUS: Caller = { clientID: 'anonymous', role: 'BL', scopes: SCOPES };
 
 export interface OperationsOptions {
   /** Accept http callback URLs, and those on loopback, private and link-local addresses (local development). */

@@ -1,7 +1,7 @@
 import { handler, principalIdOf, type IotAuthorizerEvent, type IotAuthorizerResponse } from '../../../lambdas/mqtt-authorizer';
 import { resetAuthentication } from '../../../lambdas/core/auth/authentication';
 import { DEFAULT_SCOPES } from '../../../lambdas/core/auth/scopes';
-import type { Caller } from '../../../lambdas/core/operations/operations';
+import type { Caller } from '../../../lambdas/core/auth/caller';
 import { vtn } from '../../../lambdas/core/runtime';
 import { TestDatabase } from '../../support/database';
 import { tokenFor, useTestSigningKey } from '../../support/tokens';

@@ -3,7 +3,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_SCOPES } from '../../../lambdas/core/auth/scopes';
 import { resetIotEnvironment } from '../../../lambdas/core/notifications/mqtt/iot-environment';
-import type { Caller } from '../../../lambdas/core/operations/operations';
+import type { Caller } from '../../../lambdas/core/auth/caller';
 import { vtn } from '../../../lambdas/core/runtime';
 import { toItem } from '../../../lambdas/core/storage/dynamo/item-codec';
 import { handler } from '../../../lambdas/mqtt-publisher';

@@ -4,7 +4,8 @@
  * follows the page: a write on another instance, once this one learns of it, is in the next answer.
  */
 import { jsonText } from '../../../lambdas/core/json-text';
-import { VtnOperations, type Caller } from '../../../lambdas/core/operations/operations';
+import type { Caller } from '../../../lambdas/core/auth/caller';
+import { VtnOperations } from '../../../lambdas/core/operations/operations';
 import { TestDatabase } from '../../support/database';
 
 let db: TestDatabase;

@@ -1,7 +1,8 @@
 /**
  * A VEN's write to a resource checks its ven afresh, not its cached grant: right after a BL gave
  * the ven to another client on another instance, the former owner's writes are refused.
- */import { VtnOperations, type Caller } from '../../../lambdas/core/operations/operations';
+ */import type { Caller } from '../../../lambdas/core/auth/caller';
+import { VtnOperations } from '../../../lambdas/core/operations/operations';
 import { TestDatabase } from '../../support/database';
 
 let db: TestDatabase;

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../../../lambdas/core/errors';
-import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, validate, venRequest } from '../../../../lambdas/core/openadr/validation';
+import { eventRequest, programRequest, reportRequest, resourceRequest, subscriptionRequest, venRequest } from '../../../../lambdas/core/openadr/request-bodies';
+import { validate } from '../../../../lambdas/core/openadr/validation';
 
 function issues(check: Parameters<typeof validate>[0], body: unknown) {
   try {
