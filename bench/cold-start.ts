@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
-import { entryPath, esbuildOptions } from '../lib/bundling';
+import { entryFiles, entryPath, esbuildOptions } from '../lib/bundling';
 import { percentile } from './stats';
 
 const BUILD_DIR = join(__dirname, '.build');
@@ -14,10 +14,11 @@ const BUILD_DIR = join(__dirname, '.build');
  */
 const BASELINE_DIR = process.env.BENCH_COLD_START_BASELINE;
 
-/** Bundles an entry as the CDK stack does (NodejsFunction's esbuild options); returns its path. */
-async function bundle(name: string, entry: string, options = esbuildOptions): Promise<string> {
+/** Bundles an entry as the CDK stack does (NodejsFunction's esbuild options, the files it reads beside it); returns its path. */
+async function bundle(name: string, entry: string, options = esbuildOptions, files = entryFiles(name)): Promise<string> {
   const outfile = join(BUILD_DIR, name, 'index.js');
   await build({ ...options(entry), outfile, logLevel: 'silent' });
+  for (const file of files) copyFileSync(file.source, join(dirname(outfile), file.name));
   return outfile;
 }
 
@@ -33,8 +34,9 @@ async function baselineBundle(name: string, entry: string): Promise<Bundle | und
   const baselineEntry = name === 'noop' ? entry : join(BASELINE_DIR, 'lambdas', `${name}.ts`);
   if (!existsSync(baselineEntry)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const baseline = require(join(BASELINE_DIR, 'lib', 'bundling')) as { esbuildOptions: typeof esbuildOptions; FUNCTION_NODE_OPTIONS?: string };
-  return { path: await bundle(join('baseline', name), baselineEntry, baseline.esbuildOptions), nodeOptions: baseline.FUNCTION_NODE_OPTIONS ?? '' };
+  const baseline = require(join(BASELINE_DIR, 'lib', 'bundling')) as { esbuildOptions: typeof esbuildOptions; entryFiles?: typeof entryFiles; FUNCTION_NODE_OPTIONS?: string };
+  const files = baseline.entryFiles?.(name) ?? [];
+  return { path: await bundle(join('baseline', name), baselineEntry, baseline.esbuildOptions, files), nodeOptions: baseline.FUNCTION_NODE_OPTIONS ?? '' };
 }
 
 /** A fresh Node process loads the bundle and serves one request; times are from process start. */

@@ -6,12 +6,12 @@ import openApiDocument from './core/openadr/openapi.generated.json';
 
 /**
  * This VTN's OpenAPI document and its documentation page, for anyone: no token, no storage.
- * The page's files are in this entry's bundle alone.
+ * Swagger UI's files lie beside this entry's bundle alone.
  */
 export const docsRoutes: RouteTable = {
   '/openapi.json': { GET: { scope: PUBLIC, handle: async () => ok(openApiDocument, SHORT_LIVED) } },
   ...Object.fromEntries(
-    Object.entries(PAGE_FILES).map(([path, file]) => [path, { GET: { scope: PUBLIC, handle: async () => okText(file.body, file.contentType, file.headers) } }]),
+    Object.entries(PAGE_FILES).map(([path, file]) => [path, { GET: { scope: PUBLIC, handle: async () => okText(file.body(), file.contentType, file.headers) } }]),
   ),
 };
 

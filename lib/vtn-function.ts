@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Stack, type Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -5,7 +6,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambdas/core/config';
-import { BUNDLING, entryPath } from './bundling';
+import { BUNDLING, entryFiles, entryPath } from './bundling';
 
 export interface VtnFunctionProps {
   /** The entry file is `lambdas/<entry>.ts`, exporting `handler`. */
@@ -27,6 +28,7 @@ export interface VtnFunctionProps {
  * name as their Service. `<name>Function` and `<name>Logs` in `scope`.
  */
 export function vtnFunction(scope: Construct, name: string, props: VtnFunctionProps): NodejsFunction {
+  const files = entryFiles(props.entry);
   return new NodejsFunction(scope, `${name}Function`, {
     entry: entryPath(props.entry),
     handler: 'handler',
@@ -38,7 +40,16 @@ export function vtnFunction(scope: Construct, name: string, props: VtnFunctionPr
     loggingFormat: LoggingFormat.JSON,
     logGroup: new LogGroup(scope, `${name}Logs`, { retention: props.logRetention, removalPolicy: props.logRemovalPolicy }),
     reservedConcurrentExecutions: props.reservedConcurrency,
-    bundling: BUNDLING,
+    bundling: {
+      ...BUNDLING,
+      ...(files.length > 0 && {
+        commandHooks: {
+          beforeInstall: () => [],
+          beforeBundling: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => files.map(({ source, name: file }) => `cp "${source}" "${join(outputDir, file)}"`),
+        },
+      }),
+    },
     environment: {
       TABLE_NAME: props.table.tableName,
       // The dashboard and alarms read these metrics by this namespace and Service.

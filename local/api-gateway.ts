@@ -4,7 +4,6 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { readConfig } from '../lambdas/core/config';
 import { HANDLER_TIMEOUT_MS, handlerTimeoutMs } from '../lambdas/core/deadline';
 import { BASE_PATH, FALLBACK_RESOURCE, matchRoute } from '../lambdas/routes';
-import { loadTextImportsAsText } from './text-imports';
 
 /**
  * What API Gateway does in front of the Lambdas in AWS: pick the entry from the route table,
@@ -57,7 +56,6 @@ const handlers = new Map<string, LambdaHandler>();
 function loadHandler(resource: string): LambdaHandler {
   let handler = handlers.get(resource);
   if (!handler) {
-    loadTextImportsAsText();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     handler = (require(join(__dirname, '..', 'lambdas', resource)) as { handler: LambdaHandler }).handler;
     handlers.set(resource, handler);

@@ -1,4 +1,4 @@
-import { SWAGGER_UI } from './swagger-ui';
+import { SWAGGER_UI_VERSION, swaggerUiFile } from './swagger-ui';
 
 /**
  * The documentation page: Swagger UI over this VTN's OpenAPI document, every file served by the
@@ -22,7 +22,7 @@ const PAGE_SECURITY = {
   'referrer-policy': 'no-referrer',
 };
 
-const v = `?v=${SWAGGER_UI.version}`;
+const v = `?v=${SWAGGER_UI_VERSION}`;
 
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -54,9 +54,9 @@ export const INITIALIZER_JS = `window.ui = SwaggerUIBundle({
 `;
 
 /** Path (below the base path) to the file served there, its content type and headers. */
-export const PAGE_FILES: Record<string, { body: string; contentType: string; headers: Record<string, string> }> = {
-  '/docs': { body: PAGE_HTML, contentType: 'text/html; charset=utf-8', headers: { ...SHORT_LIVED, ...PAGE_SECURITY } },
-  '/docs/swagger-initializer.js': { body: INITIALIZER_JS, contentType: 'text/javascript; charset=utf-8', headers: SHORT_LIVED },
-  '/docs/swagger-ui-bundle.js': { body: SWAGGER_UI.bundle, contentType: 'text/javascript; charset=utf-8', headers: IMMUTABLE },
-  '/docs/swagger-ui.css': { body: SWAGGER_UI.css, contentType: 'text/css; charset=utf-8', headers: IMMUTABLE },
+export const PAGE_FILES: Record<string, { body: () => string; contentType: string; headers: Record<string, string> }> = {
+  '/docs': { body: () => PAGE_HTML, contentType: 'text/html; charset=utf-8', headers: { ...SHORT_LIVED, ...PAGE_SECURITY } },
+  '/docs/swagger-initializer.js': { body: () => INITIALIZER_JS, contentType: 'text/javascript; charset=utf-8', headers: SHORT_LIVED },
+  '/docs/swagger-ui-bundle.js': { body: () => swaggerUiFile('swagger-ui-bundle.js'), contentType: 'text/javascript; charset=utf-8', headers: IMMUTABLE },
+  '/docs/swagger-ui.css': { body: () => swaggerUiFile('swagger-ui.css'), contentType: 'text/css; charset=utf-8', headers: IMMUTABLE },
 };

@@ -1,13 +1,24 @@
-/**
- * Swagger UI's files, as text in this module, so that the Lambda bundle carries them (esbuild
- * reads the `with { type: 'text' }` attribute; no file is read at run time). Only the docs entry
- * imports this module: no other bundle carries them. Where the entries run unbundled, the same
- * import is text too: test/support/text-transform.js in jest, local/text-imports.ts under tsx.
- */
-// @ts-expect-error TS2823: tsc allows import attributes only when it emits ES modules; esbuild, which builds, reads them.
-import css from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' };
-// @ts-expect-error TS2823: as above.
-import bundle from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text' };
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { version } from 'swagger-ui-dist/package.json';
 
-export const SWAGGER_UI = { css, bundle, version };
+export type SwaggerUiFile = 'swagger-ui-bundle.js' | 'swagger-ui.css';
+
+export const SWAGGER_UI_VERSION = version;
+
+const texts = new Map<SwaggerUiFile, string>();
+
+/**
+ * One of Swagger UI's files, read when first asked for and kept. The docs function has them beside
+ * its bundle (lib/bundling.ts copies them there), not inside it: loading the function then does
+ * not scan 1.9 MB of text. Unbundled (tsx, jest) they are read from the package.
+ */
+export function swaggerUiFile(name: SwaggerUiFile): string {
+  let text = texts.get(name);
+  if (text === undefined) {
+    const beside = join(__dirname, name);
+    text = readFileSync(existsSync(beside) ? beside : join(__dirname, '..', '..', '..', 'node_modules', 'swagger-ui-dist', name), 'utf8');
+    texts.set(name, text);
+  }
+  return text;
+}
