@@ -78,6 +78,9 @@ interface Run {
   cpuMs: number;
 }
 
+/** BENCH_COLD_START_NODE=<path to a node binary>: the Node the fresh processes run, e.g. Lambda's Node 22; this one's by default. */
+const NODE = process.env.BENCH_COLD_START_NODE ?? process.execPath;
+
 /** BENCH_COLD_START_PROFILE=<dir>: each fresh process writes a CPU profile there. */
 const PROFILE_DIR = process.env.BENCH_COLD_START_PROFILE;
 
@@ -88,7 +91,7 @@ async function runFresh({ path, nodeOptions }: Bundle, event: unknown, env: Node
   // init, which lets entries start work there.
   const lambdaEnv = { NODE_OPTIONS: nodeOptions, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' };
   const options = { env: { ...env, ...lambdaEnv }, encoding: 'utf8' as const, timeout: 30_000 };
-  const { stdout } = await promisify(execFile)(process.execPath, [...profile, '-e', RUNNER, path, JSON.stringify(event)], options);
+  const { stdout } = await promisify(execFile)(NODE, [...profile, '-e', RUNNER, path, JSON.stringify(event)], options);
   return JSON.parse(stdout) as Run;
 }
 
