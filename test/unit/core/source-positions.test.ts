@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { esbuildOptions } from '../../../lib/bundling';
+import { PUBLIC } from '../../../lambdas/core/auth/scopes';
+import { httpHandler } from '../../../lambdas/core/http/router';
 import { Logger } from '../../../lambdas/core/logger';
+import { BASE_PATH } from '../../../lambdas/routes';
+import { routeRequest } from '../../../local/api-gateway';
 import { withSourcePositions } from '../../../lambdas/core/source-positions';
 
 // A module bundled as the functions are (minified, a source map beside it without the sources),
@@ -71,5 +75,60 @@ describe('stack traces of a bundle, told in its sources when logged', () => {
     const logged = JSON.parse(lines[0]);
     expect(logged.error.message).toBe('payload too large');
     expect(logged.error.stack.split('\n')[1]).toBe('    at checkPayload (lambdas/fixture.ts:4:11)');
+  });
+});
+
+describe('logging an error whatever its stack', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'source-positions-odd-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A file `relative` under the temporary folder with `map` beside it as its source map; its path. */
+  function bundleWithMap(relative: string, map: unknown): string {
+    const file = join(dir, relative);
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, 'x');
+    writeFileSync(`${file}.map`, typeof map === 'string' ? map : JSON.stringify(map));
+    return file;
+  }
+
+  function logged(error: Error): Record<string, unknown> {
+    const lines: string[] = [];
+    new Logger('error', {}, (line) => lines.push(line)).error('unexpected failure', { error });
+    return JSON.parse(lines[0]).error;
+  }
+
+  test.each([
+    ['a number', 42],
+    ['an object', { frames: ['a'] }],
+    ['an array', ['    at f (/var/task/index.js:1:2)']],
+  ])('a stack overwritten with %s is written as it is', (_kind, stack) => {
+    const error = Object.assign(new Error('odd stack'), { stack });
+    expect(logged(error)).toEqual({ name: 'Error', message: 'odd stack', stack });
+  });
+
+  test('a request failing with such an error is still answered with a 500 problem, and logged', async () => {
+    const lines: string[] = [];
+    const failing = Object.assign(new Error('odd stack'), { stack: { frames: [] } });
+    const handler = httpHandler({ '/failing': { GET: { scope: PUBLIC, handle: async () => Promise.reject(failing) } } }, new Logger('error', {}, (line) => lines.push(line)));
+    const { event } = routeRequest({ method: 'GET', url: `${BASE_PATH}/failing`, headers: {} });
+    const response = await handler(event, { getRemainingTimeInMillis: () => 10_000, awsRequestId: 'odd-stack' } as never);
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ status: 500, title: 'Internal Server Error' });
+    expect(lines.map((line) => JSON.parse(line).error)).toEqual([{ name: 'Error', message: 'odd stack', stack: { frames: [] } }]);
+  });
+
+  test('a frame in a file whose source map names its sources oddly stays as it is', () => {
+    const file = bundleWithMap('odd/index.js', { version: 3, sources: [5], names: [], mappings: 'AAAA' });
+    const stack = `Error: odd map\n    at f (${file}:1:1)`;
+    expect(withSourcePositions(stack)).toBe(stack);
+    expect(logged(Object.assign(new Error('odd map'), { stack })).stack).toBe(stack);
+  });
+
+  test("a frame in a package's own build is told in that package's sources, not in a bare src/", () => {
+    const file = bundleWithMap('node_modules/some-package/build/lib/client.js', { version: 3, sources: ['../../src/lib/client.ts'], names: [], mappings: 'AAAA' });
+    expect(withSourcePositions(`Error: in a package\n    at Client.send (${file}:1:1)`).split('\n')[1]).toBe('    at Client.send (node_modules/some-package/src/lib/client.ts:1:1)');
   });
 });
