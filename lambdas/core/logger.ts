@@ -38,7 +38,8 @@ export class Logger {
 }
 
 function errorsAsObjects(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack && withSourcePositions(value.stack) };
+  // A stack overwritten with something else than text is written as it is.
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: typeof value.stack === 'string' ? withSourcePositions(value.stack) : value.stack };
   return value;
 }
 

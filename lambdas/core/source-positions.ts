@@ -6,6 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
+import { dirname, resolve } from 'node:path';
 
 /** `    at name (/path/file.js:12:345)` or `    at /path/file.js:12:345`. */
 const FRAME = /^(\s*at )(?:(.+) \()?(\/[^()]+\.[cm]?js):(\d+):(\d+)\)?$/;
@@ -35,14 +36,27 @@ interface Position {
 
 function original(file: string, line: number, column: number): Position | undefined {
   const entry = sourceMapOf(file)?.findEntry(line - 1, column - 1) as Partial<Position & { originalSource: string; originalLine: number; originalColumn: number }> | undefined;
-  if (!entry?.originalSource) return undefined;
-  // The map names sources by their path from the build directory: keep it from the project's own folders on.
-  const source = entry.originalSource.replace(/^.*?(?=(?:lambdas|node_modules)\/)|^(?:\.\.\/)+/, '');
-  return { source, line: (entry.originalLine ?? 0) + 1, column: (entry.originalColumn ?? 0) + 1, name: entry.name };
+  // A map is data from disk: a source or name that is not text is no position.
+  if (typeof entry?.originalSource !== 'string') return undefined;
+  // A map names its sources from its own folder: resolved there, each is kept from the project's
+  // own folders on, so that a package's frame keeps the package's name.
+  const resolved = resolve(dirname(file), entry.originalSource);
+  const source = /\/((?:lambdas|node_modules)\/.*)$/.exec(resolved)?.[1] ?? entry.originalSource.replace(/^(?:\.\.\/)+/, '');
+  const name = typeof entry.name === 'string' ? entry.name : undefined;
+  return { source, line: (entry.originalLine ?? 0) + 1, column: (entry.originalColumn ?? 0) + 1, name };
 }
 
 /** `stack` with each frame in a bundle that has a source map beside it told in the sources; other frames as they are. */
 export function withSourcePositions(stack: string): string {
+  try {
+    return mapped(stack);
+  } catch {
+    // Logging an error must not fail: a stack that cannot be told in the sources is logged as it is.
+    return stack;
+  }
+}
+
+function mapped(stack: string): string {
   const lines = stack.split('\n');
   const frames = lines.map((line) => {
     const match = FRAME.exec(line);

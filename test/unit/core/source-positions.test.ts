@@ -112,8 +112,8 @@ describe('logging an error whatever its stack', () => {
   test('a request failing with such an error is still answered with a 500 problem, and logged', async () => {
     const lines: string[] = [];
     const failing = Object.assign(new Error('odd stack'), { stack: { frames: [] } });
-    const handler = httpHandler({ '/failing': { GET: { scope: PUBLIC, handle: async () => Promise.reject(failing) } } }, new Logger('error', {}, (line) => lines.push(line)));
-    const { event } = routeRequest({ method: 'GET', url: `${BASE_PATH}/failing`, headers: {} });
+    const handler = httpHandler({ '/programs': { GET: { scope: PUBLIC, handle: async () => Promise.reject(failing) } } }, new Logger('error', {}, (line) => lines.push(line)));
+    const { event } = routeRequest({ method: 'GET', url: `${BASE_PATH}/programs`, headers: {} });
     const response = await handler(event, { getRemainingTimeInMillis: () => 10_000, awsRequestId: 'odd-stack' } as never);
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body ?? '')).toMatchObject({ status: 500, title: 'Internal Server Error' });
