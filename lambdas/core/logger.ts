@@ -32,8 +32,16 @@ export class Logger {
 
   private log(level: Exclude<LogLevel, 'silent'>, message: string, fields: Record<string, unknown> = {}): void {
     if (LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.level)) return;
-    const entry = { timestamp: new Date().toISOString(), level, message, ...this.context, ...fields };
-    this.write(`${JSON.stringify(entry, errorsAsObjects)}\n`);
+    const head = { timestamp: new Date().toISOString(), level, message, ...this.context };
+    let line: string;
+    try {
+      line = JSON.stringify({ ...head, ...fields }, errorsAsObjects);
+    } catch {
+      // Logging must not fail the work it reports on: fields with a cycle, a BigInt or a getter
+      // that throws are left out, and the entry says so.
+      line = JSON.stringify({ ...head, unloggable: 'its fields could not be written as JSON' });
+    }
+    this.write(`${line}\n`);
   }
 }
 
