@@ -31,6 +31,19 @@ describe('parseDateTime', () => {
     expect(formatDateTime(parsed)).toBe('0001-01-01T00:00:00Z');
   });
 
+  it.each(['0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000z', '0001-01-01T01:00:00+01:00', '0000-12-31T23:00:00-01:00'])(
+    'reads %s, the same instant at another offset or precision, as the beginning of time too, written back in UTC',
+    (input) => {
+      const parsed = parseDateTime(input, 'start');
+      expect(isBeginningOfTime(parsed)).toBe(true);
+      expect(formatDateTime(parsed)).toBe('0001-01-01T00:00:00Z');
+    },
+  );
+
+  it.each(['0001-01-01T00:00:00.000000001Z', '0000-12-31T23:59:59.999999999Z'])('does not take %s, a nanosecond off, for the beginning of time', (input) => {
+    expect(isBeginningOfTime(parseDateTime(input, 'start'))).toBe(false);
+  });
+
   it.each(['2024-06-15', '2024-06-15T09:30:00', '2024-02-30T00:00:00Z', 'yesterday', '2024-06-15T25:00:00Z', ''])(
     'rejects %j naming the field',
     (input) => {
