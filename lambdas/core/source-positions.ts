@@ -12,6 +12,12 @@ import { dirname, resolve } from 'node:path';
 const FRAME = /^(\s*at )(?:(.+) \()?(\/[^()]+\.[cm]?js):(\d+):(\d+)\)?$/;
 
 const maps = new Map<string, SourceMap | undefined>();
+/**
+ * Files found without a map are remembered up to this many: lines of an error's message that look
+ * like frames may name any path. Maps found are always kept; only the deployed files have them.
+ */
+const MAX_FILES_WITHOUT_MAP = 32;
+let filesWithoutMap = 0;
 
 function sourceMapOf(file: string): SourceMap | undefined {
   if (!maps.has(file)) {
@@ -21,7 +27,11 @@ function sourceMapOf(file: string): SourceMap | undefined {
     } catch {
       // An unreadable map leaves the stack as it is.
     }
-    maps.set(file, map);
+    if (map || filesWithoutMap < MAX_FILES_WITHOUT_MAP) {
+      maps.set(file, map);
+      if (!map) filesWithoutMap += 1;
+    }
+    return map;
   }
   return maps.get(file);
 }

@@ -62,6 +62,17 @@ describe('stack traces of a bundle, told in its sources when logged', () => {
     expect(withSourcePositions(stack)).toBe(stack);
   });
 
+  test("a message whose lines look like frames of many files leaves them as they are, and the bundle's own frames are still told in the sources", () => {
+    jest.isolateModules(() => {
+      const fresh = require('../../../lambdas/core/source-positions') as typeof import('../../../lambdas/core/source-positions');
+      const [firstLine, ...frames] = thrownStack().split('\n');
+      const lookalikes = Array.from({ length: 100 }, (_, index) => `    at x (/no/such/dir-${index}/index.js:1:1)`);
+      const mapped = fresh.withSourcePositions([firstLine, ...lookalikes, ...frames].join('\n')).split('\n');
+      expect(mapped.slice(1, 101)).toEqual(lookalikes);
+      expect(mapped[101]).toBe('    at checkPayload (lambdas/fixture.ts:4:11)');
+    });
+  });
+
   test('the logger writes an error with its stack told in the sources', () => {
     const lines: string[] = [];
     const error = (() => {
