@@ -1,6 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect, type AddressInfo } from 'node:net';
+import { createServer } from 'node:tls';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { entryFiles, entryPath, esbuildOptions } from '../lib/bundling';
@@ -93,6 +95,36 @@ async function runFresh({ path, nodeOptions }: Bundle, event: unknown, env: Node
   const options = { env: { ...env, ...lambdaEnv }, encoding: 'utf8' as const, timeout: 30_000 };
   const { stdout } = await promisify(execFile)(NODE, [...profile, '-e', RUNNER, path, JSON.stringify(event)], options);
   return JSON.parse(stdout) as Run;
+}
+
+/**
+ * The database behind TLS, as DynamoDB is: the fresh processes then take the SDK's https path (the
+ * http one imports node:http dynamically, which on Node 22 also loads undici, some 10 ms Lambda
+ * never spends) and pay for a handshake, as a function does. A self-signed certificate for
+ * 127.0.0.1 (made with openssl), which the processes trust through NODE_EXTRA_CA_CERTS.
+ */
+export async function tlsFront(endpoint: string): Promise<{ env: NodeJS.ProcessEnv; close: () => void }> {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const key = join(BUILD_DIR, 'tls-key.pem');
+  const cert = join(BUILD_DIR, 'tls-cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  const backend = new URL(endpoint);
+  const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (client) => {
+    const database = connect(Number(backend.port), backend.hostname);
+    // Small requests and answers, passed on at once (Nagle's wait would add tens of ms).
+    client.setNoDelay(true);
+    database.setNoDelay(true);
+    client.pipe(database).pipe(client);
+    const end = () => {
+      client.destroy();
+      database.destroy();
+    };
+    client.on('error', end);
+    database.on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { env: { DYNAMODB_ENDPOINT: `https://127.0.0.1:${port}`, NODE_EXTRA_CA_CERTS: cert }, close: () => server.close() };
 }
 
 /** `event`: what the entry is invoked with, as AWS would send it. */

@@ -13,7 +13,7 @@ import { toItem } from '../lambdas/core/storage/dynamo/item-codec';
 import { BASE_PATH, RESOURCES } from '../lambdas/routes';
 import { invokeApi, routeRequest, type ApiRequest } from '../local/api-gateway';
 import { localDynamoClient, startEmbeddedDynamo } from '../local/embedded-dynamodb';
-import { measureColdStarts } from './cold-start';
+import { measureColdStarts, tlsFront } from './cold-start';
 import { DynamoMeter } from './meter';
 import { measureQueryCost } from './query-cost';
 import { benchVenClient, seed, seedReports, seedVens, type DataSet } from './seed';
@@ -367,6 +367,7 @@ async function coldStarts(tableName: string, data: DataSet): Promise<void> {
     docs: '/docs/swagger-ui-bundle.js',
   };
   const http = (path: string) => routeRequest({ method: 'GET', url: `${BASE_PATH}${path}`, headers: authorization }).event;
+  const tls = await tlsFront(process.env.DYNAMODB_ENDPOINT!);
   const measured = await measureColdStarts(
     [
       ...RESOURCES.map(({ name, paths }) => ({ name, event: http(firstRequests[name] ?? paths[0]) })),
@@ -383,9 +384,10 @@ async function coldStarts(tableName: string, data: DataSet): Promise<void> {
       // As the stack configures them: the public key in the environment, KMS named (never called here).
       VTN_TOKEN_PUBLIC_KEY: createPublicKey(useTestSigningKey()).export({ format: 'der', type: 'spki' }).toString('base64'),
       VTN_TOKEN_KMS_KEY_ID: 'arn:aws:kms:local:000000000000:key/unused',
+      ...tls.env,
     },
     COLD_START_RUNS,
-  );
+  ).finally(tls.close);
   for (const [name, { baseline, ...cold }] of Object.entries(measured)) {
     for (const [prefix, figures] of [[name, cold], [`${name}_baseline`, baseline]] as const) {
       if (!figures) continue;
