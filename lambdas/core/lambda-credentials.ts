@@ -13,10 +13,9 @@ type CredentialProvider = ReturnType<typeof fromEnv>;
 
 export function defaultProvider(init: FromEnvInit = {}): CredentialProvider {
   const fromEnvironment = fromEnv(init);
-  return async () => {
-    if (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY) {
+  // fromEnv refuses when the key or secret is missing; the refusal says which variables a bundle reads.
+  return () =>
+    fromEnvironment().catch(() => {
       throw new Error('No AWS credentials in the environment: a bundled function reads only AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, which Lambda sets');
-    }
-    return fromEnvironment();
-  };
+    });
 }

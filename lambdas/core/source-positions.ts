@@ -4,7 +4,7 @@
  * here the map is read when a stack is first logged, and most instances never log one.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, resolve } from 'node:path';
 
@@ -23,9 +23,9 @@ function sourceMapOf(file: string): SourceMap | undefined {
   if (!maps.has(file)) {
     let map: SourceMap | undefined;
     try {
-      if (existsSync(`${file}.map`)) map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')));
+      map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')));
     } catch {
-      // An unreadable map leaves the stack as it is.
+      // No map, or an unreadable one, leaves the stack as it is.
     }
     if (map || filesWithoutMap < MAX_FILES_WITHOUT_MAP) {
       maps.set(file, map);

@@ -10,8 +10,8 @@ import { describeValue, LONE_SURROGATE_REASON, type Check } from './validation';
  * enums, patterns, and date-time, duration and URI formats. Every bad field is reported with its
  * path. Properties the schemas do not name are allowed, as the spec allows them. An optional
  * property sent as null counts as absent, and is left out of the value a check returns.
- * Apart from the parameter checks (validation.ts), so that entries which take no body (auth,
- * docs, webhooks, the MQTT authorizer) leave the validators out of their bundles.
+ * Apart from the parameter checks (validation.ts), so that entries that never reach the
+ * operations (auth, docs) leave the validators out of their bundles.
  */
 /**
  * A request body checked by its validator generated from the 3.1.0 schemas (see
